@@ -1,0 +1,50 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    # Entity modules: check mode reads and compares, skipping only the write; diff shows
+    # the managed fields that change.
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Reads and compares like a real run; only the write (PUT, DELETE, POST) is skipped.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details:
+      - The diff holds only the managed fields that change, as C(before) and C(after).
+  action_group:
+    description: Use C(group/kuma.universal.kuma) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - kuma.universal.kuma
+"""
+
+    # Read-only modules.
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - This action does not modify state.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - This action does not modify state.
+  action_group:
+    description: Use C(group/kuma.universal.kuma) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - kuma.universal.kuma
+"""

@@ -1,0 +1,312 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal client for the Kuma control-plane HTTP API and the shared module plumbing.
+
+Not a public interface: names may change between releases of the collection.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from urllib.parse import parse_qs, quote, urlsplit
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+try:
+    import requests
+except ImportError:  # pragma: no cover - exercised only on hosts without requests
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+DEFAULT_API_URL = "http://127.0.0.1:5681"
+DEFAULT_TIMEOUT = 30
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.5
+# 409: concurrent update of the same entity; 5xx: the CP restarting or its store busy.
+RETRY_STATUSES = frozenset((409, 500, 502, 503, 504))
+PAGE_SIZE = 1000
+
+
+class KumaApiError(Exception):
+    """One failed API call: what was asked, what the control plane answered.
+
+    Never carries request headers, so the bearer token cannot leak through it.
+    """
+
+    def __init__(self, method, path, status=None, title=None, detail=None, invalid_parameters=None):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.title = title or ""
+        self.detail = detail or ""
+        self.invalid_parameters = list(invalid_parameters or [])
+        super().__init__(self.message)
+
+    @property
+    def message(self):
+        where = "%s %s" % (self.method, self.path)
+        what = "HTTP %s" % self.status if self.status is not None else "no response"
+        text = "Kuma API %s failed: %s" % (where, what)
+        if self.title:
+            text += " %s" % self.title
+        if self.detail and self.detail != self.title:
+            text += " (%s)" % self.detail
+        if self.invalid_parameters:
+            text += ": " + "; ".join(
+                "%s: %s" % (p.get("field", ""), p.get("reason", "")) for p in self.invalid_parameters
+            )
+        return text
+
+    def to_result(self):
+        """Fields for module.fail_json (msg included)."""
+        return {
+            "msg": self.message,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "title": self.title,
+            "detail": self.detail,
+            "invalid_parameters": self.invalid_parameters,
+        }
+
+
+class KumaInputError(Exception):
+    """Input rejected on our side, before any request; each entry names a field."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__(self.message)
+
+    @property
+    def message(self):
+        if len(self.errors) == 1:
+            return "Invalid input: %s" % self.errors[0]
+        return "Invalid input (%d problems): %s" % (len(self.errors), "; ".join(self.errors))
+
+    def to_result(self):
+        return {"msg": self.message, "errors": self.errors}
+
+
+def _error_from_response(method, path, response):
+    status = response.status_code
+    title = detail = ""
+    invalid = []
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        title = str(body.get("title") or "")
+        detail = str(body.get("detail") or body.get("details") or "")
+        for item in body.get("invalid_parameters") or []:
+            invalid.append({"field": str(item.get("field", "")), "reason": str(item.get("reason", ""))})
+        if not invalid:
+            for item in body.get("causes") or []:
+                invalid.append({"field": str(item.get("field", "")), "reason": str(item.get("message", ""))})
+    else:
+        text = (response.text or "").strip()
+        title = response.reason or ""
+        detail = text[:500]
+    return KumaApiError(method, path, status, title, detail, invalid)
+
+
+def quote_segment(value):
+    """One URL path segment (a name or a mesh), with '/' escaped too."""
+    return quote(str(value), safe="")
+
+
+class KumaClient:
+    """One requests.Session for one module run."""
+
+    def __init__(self, api_url=DEFAULT_API_URL, api_token=None, ca_path=None, validate_certs=True,
+                 timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF,
+                 session=None, sleep=time.sleep):
+        if session is None:
+            if not HAS_REQUESTS:
+                raise RuntimeError("the Python library 'requests' is required")
+            session = requests.Session()
+        self.base_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self._sleep = sleep
+        self.session = session
+        self.session.headers.update({"Accept": "application/json"})
+        if api_token:
+            self.session.headers["Authorization"] = "Bearer %s" % api_token
+        if not validate_certs:
+            self.session.verify = False
+        elif ca_path:
+            self.session.verify = ca_path
+        self._version = None
+        self._resource_types = None
+
+    # -- transport -----------------------------------------------------------------
+    def request(self, method, path, params=None, body=None, ok_missing=False):
+        """Send one call with retries; return (status, parsed body or text).
+
+        With ok_missing, a 404 returns (404, None) instead of raising.
+        """
+        url = self.base_url + path
+        kwargs = {"params": params, "timeout": self.timeout}
+        if body is not None:
+            kwargs["json"] = body
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise KumaApiError(method, path, None, "TLS error", _safe_text(exc))
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if attempt < self.retries:
+                    self._pause(attempt)
+                    attempt += 1
+                    continue
+                raise KumaApiError(method, path, None, "connection failed after %d attempts" % (attempt + 1),
+                                   _safe_text(exc))
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                self._pause(attempt)
+                attempt += 1
+                continue
+            break
+        if response.status_code == 404 and ok_missing:
+            return 404, None
+        if response.status_code >= 400:
+            raise _error_from_response(method, path, response)
+        content_type = response.headers.get("Content-Type", "")
+        if "json" in content_type:
+            try:
+                return response.status_code, response.json()
+            except ValueError:
+                pass
+        return response.status_code, response.text
+
+    def _pause(self, attempt):
+        self._sleep(self.backoff * (2 ** attempt))
+
+    # -- helpers -------------------------------------------------------------------
+    def get(self, path, params=None):
+        """The entity at path, or None when the CP answers 404."""
+        status, data = self.request("GET", path, params=params, ok_missing=True)
+        return None if status == 404 else data
+
+    def put(self, path, body):
+        """Upsert; returns the HTTP status (201 created, 200 updated) and the CP's warnings."""
+        status, data = self.request("PUT", path, body=body)
+        warnings = data.get("warnings", []) if isinstance(data, dict) else []
+        return status, warnings
+
+    def delete(self, path):
+        """True when something was deleted, False when it was already absent."""
+        status, _data = self.request("DELETE", path, ok_missing=True)
+        return status != 404
+
+    def list(self, path, params=None):
+        """Every item of a paged list endpoint."""
+        query = dict(params or {})
+        query.setdefault("size", PAGE_SIZE)
+        items = []
+        while True:
+            _status, data = self.request("GET", path, params=query)
+            items.extend(data.get("items") or [])
+            nxt = data.get("next")
+            if not nxt:
+                return items
+            offset = parse_qs(urlsplit(nxt).query).get("offset")
+            if not offset:
+                return items
+            query["offset"] = offset[0]
+
+    def version(self):
+        """The control plane's version string, from GET / (no auth needed)."""
+        if self._version is None:
+            data = self.get("/")
+            self._version = str((data or {}).get("version", ""))
+        return self._version
+
+    def resource_types(self):
+        """Every resource type of this CP (GET /_resources), fetched once per run."""
+        if self._resource_types is None:
+            _status, data = self.request("GET", "/_resources")
+            self._resource_types = {item["name"]: item for item in data.get("resources", [])}
+        return self._resource_types
+
+    def resource_type(self, kind):
+        types = self.resource_types()
+        if kind not in types:
+            raise KumaInputError([
+                "kind: unknown resource kind %r; this control plane knows: %s" % (kind, ", ".join(sorted(types)))
+            ])
+        return types[kind]
+
+
+def _safe_text(exc):
+    """An exception's text; it holds the URL, never the headers (so never the token)."""
+    return str(exc)[:500]
+
+
+def connection_argument_spec():
+    """Connection options shared by every module (doc fragment kuma.universal.connection)."""
+    return {
+        "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_fallback, ["KUMA_API_URL"])},
+        "api_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["KUMA_API_TOKEN"])},
+        "ca_path": {"type": "path", "fallback": (env_fallback, ["KUMA_CA_PATH"])},
+        "validate_certs": {"type": "bool", "default": True},
+        "timeout": {"type": "int", "default": DEFAULT_TIMEOUT},
+    }
+
+
+class KumaModule:
+    """AnsibleModule plus a lazily built client; turns our exceptions into fail_json."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = connection_argument_spec()
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self._client = None
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    @property
+    def client(self):
+        if self._client is None:
+            p = self.module.params
+            self._client = KumaClient(
+                api_url=p["api_url"],
+                api_token=p.get("api_token"),
+                ca_path=p.get("ca_path"),
+                validate_certs=p["validate_certs"],
+                timeout=p["timeout"],
+            )
+        return self._client
+
+    def run(self, func):
+        """Call func(self) -> result dict and exit; our errors become clean failures."""
+        try:
+            result = func(self)
+        except KumaInputError as exc:
+            self.module.fail_json(**exc.to_result())
+        except KumaApiError as exc:
+            self.module.fail_json(**exc.to_result())
+        for warning in result.pop("warnings", []) or []:
+            self.module.warn(warning)
+        self.module.exit_json(**result)

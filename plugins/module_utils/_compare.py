@@ -1,0 +1,144 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: compare what a module manages with what the control plane returns.
+
+The CP drops zero values (false, 0, "", empty lists and maps), rewrites Go durations
+("90s" comes back as "1m30s") and adds its own labels and timestamps. Compare
+canonical forms so that none of that shows up as a change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
+CP_LABEL_PREFIX = "kuma.io/"
+# Keys every entity carries that the CP owns.
+CP_META_KEYS = ("creationTime", "modificationTime", "kri")
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+_DURATION_UNITS = {
+    "ns": Decimal(1), "us": Decimal(1000), "\u00b5s": Decimal(1000), "\u03bcs": Decimal(1000),
+    "ms": Decimal(10) ** 6, "s": Decimal(10) ** 9, "m": Decimal(60) * 10 ** 9, "h": Decimal(3600) * 10 ** 9,
+}
+
+
+def parse_go_duration(text):
+    """Nanoseconds of a Go duration string ("1h30m", "90s", "0"), or None when it is not one."""
+    if not isinstance(text, str) or not text:
+        return None
+    body = text
+    sign = 1
+    if body[0] in "+-":
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body == "0":
+        return 0
+    pos = 0
+    total = Decimal(0)
+    while pos < len(body):
+        match = _DURATION_PART.match(body, pos)
+        if not match:
+            return None
+        try:
+            total += Decimal(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        except InvalidOperation:
+            return None
+        pos = match.end()
+    if pos == 0:
+        return None
+    return sign * int(total)
+
+
+def is_zero(value):
+    """What the CP omits from its answers: None, false, 0, "" and empty containers."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return True
+    if isinstance(value, (str, list, dict, tuple)) and len(value) == 0:
+        return True
+    return False
+
+
+def canonical(value):
+    """A comparable form: zero-valued map entries dropped, durations as nanoseconds."""
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items() if not is_zero(v)}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, str):
+        nanos = parse_go_duration(value)
+        if nanos is not None:
+            return {"__duration_ns__": nanos}
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def sort_key(value):
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def canonical_set(values):
+    """A list compared as a set (order and duplicates do not matter)."""
+    items = [canonical(v) for v in (values or [])]
+    unique = {sort_key(v): v for v in items}
+    return [unique[k] for k in sorted(unique)]
+
+
+def same(desired, current):
+    return canonical({"v": desired}) == canonical({"v": current})
+
+
+def user_labels(labels):
+    """Labels without the ones the CP adds (kuma.io/*)."""
+    return {k: v for k, v in (labels or {}).items() if not str(k).startswith(CP_LABEL_PREFIX)}
+
+
+def strip_cp_meta(entity):
+    """An entity as we may send it back: no timestamps, no kri, no CP labels."""
+    body = {k: v for k, v in (entity or {}).items() if k not in CP_META_KEYS}
+    if "labels" in body:
+        labels = user_labels(body["labels"])
+        if labels:
+            body["labels"] = labels
+        else:
+            del body["labels"]
+    return body
+
+
+def nest(flat):
+    """{"networking.address": x} -> {"networking": {"address": x}} (for diffs)."""
+    out = {}
+    for dotted, value in flat.items():
+        node = out
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def field_diff(desired, current, equal=same):
+    """Compare two flat {field: value} maps of managed fields.
+
+    Returns (changed field names, before, after) holding only the fields that differ;
+    before/after are nested back into the entity's shape for --diff.
+    """
+    changed = []
+    before = {}
+    after = {}
+    for field in desired:
+        want = desired[field]
+        have = current.get(field)
+        if not equal(want, have):
+            changed.append(field)
+            if not is_zero(have):
+                before[field] = have
+            if not is_zero(want):
+                after[field] = want
+    return changed, nest(before), nest(after)

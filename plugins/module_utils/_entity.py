@@ -1,0 +1,47 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: the present/absent flow shared by every entity module.
+
+Read, compare the managed fields, write only when they differ and not in check mode.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, is_zero, nest, same
+
+
+def ensure_entity(client, path, state, check_mode, desired_fields, current_fields, build_body, equal=same):
+    """Converge one entity at path.
+
+    desired_fields: flat {field: value} of what the module manages.
+    current_fields: function(entity) -> the same fields read from the CP's entity.
+    build_body: function(entity or None) -> the full body to PUT.
+    Returns (result dict with changed/diff/warnings/created, body sent or that would be sent).
+    """
+    current = client.get(path)
+    result = {"changed": False, "diff": {"before": {}, "after": {}}, "warnings": []}
+    if state == "absent":
+        if current is None:
+            return result, None
+        before = {k: v for k, v in current_fields(current).items() if not is_zero(v)}
+        result["changed"] = True
+        result["diff"] = {"before": nest(before), "after": {}}
+        if not check_mode:
+            client.delete(path)
+        return result, None
+
+    have = current_fields(current) if current is not None else {}
+    changed, before, after = field_diff(desired_fields, have, equal=equal)
+    body = build_body(current)
+    if current is None:
+        result["changed"] = True
+        result["created"] = True
+        result["diff"] = {"before": {}, "after": nest({k: v for k, v in desired_fields.items() if not is_zero(v)})}
+    elif changed:
+        result["changed"] = True
+        result["diff"] = {"before": before, "after": after}
+    if result["changed"] and not check_mode:
+        _status, warnings = client.put(path, body)
+        result["warnings"] = [str(w) for w in warnings or []]
+    return result, body

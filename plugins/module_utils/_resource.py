@@ -1,0 +1,156 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: Mesh and generic resources (policies and the like).
+
+Only what the task gives is managed: options left out keep the control plane's value
+(they are carried over into the PUT body), given options are compared in canonical form.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._compare import strip_cp_meta, user_labels
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
+from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
+
+# Mesh options whose value is a dict in Kuma JSON form, with their JSON name.
+MESH_DICT_OPTIONS = {
+    "mtls": "mtls",
+    "metrics": "metrics",
+    "logging": "logging",
+    "tracing": "tracing",
+    "networking": "networking",
+    "routing": "routing",
+    "constraints": "constraints",
+}
+# Kinds whose fields sit at the top level of the entity (the pre-"spec" resource model).
+# Every newer kind wraps its fields in "spec".
+FLAT_KINDS = frozenset((
+    "CircuitBreaker", "Dataplane", "ExternalService", "FaultInjection", "HealthCheck", "Mesh", "MeshGateway",
+    "MeshGatewayRoute", "ProxyTemplate", "RateLimit", "Retry", "Timeout", "TrafficLog", "TrafficPermission",
+    "TrafficRoute", "TrafficTrace", "VirtualOutbound", "Zone", "ZoneIngress", "ZoneEgress",
+))
+# Secrets would show their data in diffs and results: not for this module.
+REFUSED_KINDS = frozenset(("Secret", "GlobalSecret"))
+RESERVED_FLAT_KEYS = frozenset(("type", "name", "mesh", "labels", "creationTime", "modificationTime", "kri"))
+
+
+def _check_labels(labels, errors):
+    if labels is None:
+        return None
+    labels = {str(k): str(v) for k, v in labels.items()}
+    cp_owned = sorted(k for k in labels if k.startswith("kuma.io/"))
+    if cp_owned:
+        errors.append("labels: %s: the kuma.io/ prefix belongs to the control plane" % ", ".join(cp_owned))
+    return labels
+
+
+def _check_name(name, errors, field="name"):
+    if not name:
+        errors.append("%s: cannot be empty" % field)
+    elif len(name) > 253 or not NAME_RE.match(name):
+        errors.append("%s: %r must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most 253 characters)"
+                      % (field, name))
+
+
+def _converge(kmod, path, desired, base_body):
+    """desired: flat {top-level JSON key: value} managed here; base_body: type/name/mesh."""
+
+    def current_fields(entity):
+        if not desired:  # state=absent: show what goes away
+            return {k: v for k, v in strip_cp_meta(entity).items() if k not in ("type", "name", "mesh")}
+        fields = {}
+        for key in desired:
+            value = entity.get(key)
+            fields[key] = user_labels(value) if key == "labels" else value
+        if "skipCreatingInitialPolicies" in fields:
+            fields["skipCreatingInitialPolicies"] = sorted(fields["skipCreatingInitialPolicies"] or [])
+        return fields
+
+    def build_body(current):
+        body = strip_cp_meta(current) if current else {}
+        body.update(base_body)
+        for key, value in desired.items():
+            if value in (None, {}, []):
+                body.pop(key, None)
+            else:
+                body[key] = value
+        return body
+
+    return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, desired, current_fields,
+                         build_body)
+
+
+def ensure_mesh(kmod):
+    p = kmod.params
+    errors = []
+    if not p["name"] or not MESH_RE.match(p["name"]):
+        errors.append("name: %r may only hold lowercase letters, digits, '-', '_' and '.'" % p["name"])
+    desired = {}
+    labels = _check_labels(p.get("labels"), errors)
+    if labels is not None:
+        desired["labels"] = labels
+    for option, key in MESH_DICT_OPTIONS.items():
+        if p.get(option) is not None:
+            desired[key] = p[option]
+    if p.get("skip_creating_initial_policies") is not None:
+        desired["skipCreatingInitialPolicies"] = sorted(set(p["skip_creating_initial_policies"]))
+    if errors:
+        raise KumaInputError(errors)
+    if p["state"] == "absent":
+        desired = {}
+    result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
+                             {"type": "Mesh", "name": p["name"]})
+    result["mesh"] = body or {}
+    return result
+
+
+def ensure_resource(kmod):
+    p = kmod.params
+    kind = p["kind"]
+    errors = []
+    if kind in REFUSED_KINDS:
+        raise KumaInputError(["kind: %s is not managed by this module (its data would show in results and diffs)"
+                              % kind])
+    _check_name(p["name"], errors)
+    labels = _check_labels(p.get("labels"), errors)
+    spec = p.get("spec")
+    if kind in FLAT_KINDS and spec:
+        reserved = sorted(RESERVED_FLAT_KEYS.intersection(spec))
+        if reserved:
+            errors.append("spec: %s cannot be set through spec (use the module's options)" % ", ".join(reserved))
+    if errors:
+        raise KumaInputError(errors)
+
+    info = kmod.client.resource_type(kind)  # GET /_resources once per run
+    if info.get("readOnly"):
+        raise KumaInputError(["kind: %s is read-only (computed by the control plane)" % kind])
+    mesh_scoped = info.get("scope") == "Mesh"
+    mesh = p.get("mesh")
+    if mesh_scoped:
+        mesh = mesh or "default"
+        if not MESH_RE.match(mesh):
+            raise KumaInputError(["mesh: %r may only hold lowercase letters, digits, '-', '_' and '.'" % mesh])
+        path = "/meshes/%s/%s/%s" % (quote_segment(mesh), info["path"], quote_segment(p["name"]))
+    else:
+        if mesh:
+            raise KumaInputError(["mesh: %s is a global kind (not in a mesh); remove mesh" % kind])
+        path = "/%s/%s" % (info["path"], quote_segment(p["name"]))
+
+    desired = {}
+    if p["state"] == "present":
+        if labels is not None:
+            desired["labels"] = labels
+        if spec is not None:
+            if kind in FLAT_KINDS:
+                desired.update(spec)
+            else:
+                desired["spec"] = spec
+    base = {"type": kind, "name": p["name"]}
+    if mesh_scoped:
+        base["mesh"] = mesh
+    result, body = _converge(kmod, path, desired, base)
+    result["resource"] = body or {}
+    result["path"] = path
+    return result
