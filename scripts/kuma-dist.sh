@@ -61,7 +61,7 @@ if ! have_binaries "$bin_dir"; then
       -o "$build_dir/bin.tmp/" ./app/kuma-cp ./app/kuma-dp ./app/kumactl)
   cp "$work/pkg/config/app/kuma-cp/kuma-cp.defaults.yaml" "$conf_src"
   cp "$work/LICENSE" "$build_dir/conf/LICENSE" 2>/dev/null || true
-  rm -rf "$build_dir/bin" && mv "$build_dir/bin.tmp" "$build_dir/bin"
+  rm -rf "${build_dir:?}/bin" && mv "$build_dir/bin.tmp" "$build_dir/bin"
   bin_dir="$build_dir/bin"
 fi
 

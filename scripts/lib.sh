@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for the project's scripts (sourced, not run).
 # Caches live outside the work tree so that a fresh clone reuses them.
 KU_CACHE="${KUMA_UNIVERSAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kuma-universal}"

@@ -7,6 +7,10 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KU_ROOT"
+# The Makefile installs the pinned tools into .venv; the suites use only those.
+export PATH="$KU_ROOT/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
+export ANSIBLE_COLLECTIONS_PATH="$KU_ROOT/build/collections"
 
 what="${1:-all}"
 declare -a results=()
@@ -69,8 +73,20 @@ suite_sanity() {
   local dest="build/sanity/ansible_collections/kuma/universal"
   rm -rf build/sanity && mkdir -p "$dest"
   git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$dest"/
+  # ansible-test's --venv mode bootstraps pip from a site these machines cannot reach, so
+  # its requirements go into a venv of its own (kept apart from ansible-lint's pins).
+  local venv="$KU_ROOT/.venv-sanity"
+  if [ ! -f "$venv/.installed" ] || [ requirements-dev.txt -nt "$venv/.installed" ]; then
+    python3.11 -m venv "$venv" && "$venv/bin/pip" install -q --upgrade pip \
+      && "$venv/bin/pip" install -q "$(grep '^ansible-core==' requirements-dev.txt)" \
+      && touch "$venv/.installed" || return 1
+  fi
+  local pip_version get_pip
+  pip_version=$(grep -oP "pip='\K[0-9.]+" "$venv"/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | head -1)
+  get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  mkdir -p "$(dirname "$get_pip")" && cp scripts/ansible-test-get-pip.py "$get_pip"
   (cd "$dest" && git init -q && git add -A && \
-    ansible-test sanity --python 3.11 --venv --color no -v)
+    PATH="$venv/bin:$PATH" ansible-test sanity --python 3.11 --requirements --color no)
 }
 
 suite_lint() { ansible-lint --profile production --offline; }
