@@ -6,7 +6,7 @@
 # Set KUMA_REQUIRED=1 to turn "Kuma not obtainable" into a failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$KU_ROOT"
+cd "$KU_ROOT" || exit 1
 # The Makefile installs the pinned tools into .venv; the suites use only those.
 export PATH="$KU_ROOT/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
@@ -95,9 +95,9 @@ suite_smoke() { python -m pytest -q tests/smoke; }
 suite_integration() { python -m pytest -q tests/integration; }
 suite_molecule() {
   bash scripts/base-image.sh >/dev/null || return 1
-  local s rc=0
-  for s in $(ls molecule); do
-    [ -f "molecule/$s/molecule.yml" ] || continue
+  local scenario s rc=0
+  for scenario in molecule/*/molecule.yml; do
+    s=$(basename "$(dirname "$scenario")")
     log "--- molecule scenario: $s"
     molecule test -s "$s" || rc=1
   done
