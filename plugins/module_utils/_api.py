@@ -208,20 +208,18 @@ class KumaClient:
         return status != 404
 
     def list(self, path, params=None):
-        """Every item of a paged list endpoint."""
-        query = dict(params or {})
-        query.setdefault("size", PAGE_SIZE)
+        """Every item of a paged list endpoint; params: dict or list of (key, value)."""
+        base = list(params.items()) if isinstance(params, dict) else list(params or [])
+        query = base + [("size", PAGE_SIZE)]
         items = []
         while True:
             _status, data = self.request("GET", path, params=query)
             items.extend(data.get("items") or [])
             nxt = data.get("next")
-            if not nxt:
-                return items
-            offset = parse_qs(urlsplit(nxt).query).get("offset")
+            offset = parse_qs(urlsplit(nxt).query).get("offset") if nxt else None
             if not offset:
                 return items
-            query["offset"] = offset[0]
+            query = base + [("size", PAGE_SIZE), ("offset", offset[0])]
 
     def version(self):
         """The control plane's version string, from GET / (no auth needed)."""
@@ -270,6 +268,7 @@ class KumaModule:
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self._secret_options = sorted(k for k, v in spec.items() if v.get("no_log"))
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self._client = None
@@ -309,4 +308,20 @@ class KumaModule:
             self.module.fail_json(**exc.to_result())
         for warning in result.pop("warnings", []) or []:
             self.module.warn(warning)
+        # The invocation is masked here, not by AnsibleModule's value scrubbing, so that a
+        # module may hand back a secret it was given (see release_secret).
+        args = dict(self.module.params)
+        for option in self._secret_options:
+            if args.get(option) is not None:
+                args[option] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+        result["invocation"] = {"module_args": args}
         self.module.exit_json(**result)
+
+    def release_secret(self, value):
+        """Let a secret given as a no_log option appear in the result.
+
+        dataplane_token returns the current token unchanged when it is still good; without
+        this, Ansible would replace it with a mask in the result. The option itself stays
+        masked in the invocation; callers use no_log: true on the task.
+        """
+        self.module.no_log_values.discard(value)

@@ -11,11 +11,10 @@ version_added: 0.1.0
 description:
   - Creates, updates or deletes a Dataplane (the entity a C(kuma-dp) proxy connects as) in a mesh
     of a Kuma control plane in Universal mode, through C(PUT|DELETE /meshes/{mesh}/dataplanes/{name}).
-  - Accepts today's fields and the Kuma 0.x syntax of older playbooks (inbound
-    C(interface: IP:DP_PORT:SERVICE_PORT), outbound C(interface: [IP]:PORT) with C(service), the tag
-    C(service)). Legacy input is translated and each translation is listed in RV(translations).
+  - Accepts today's fields and the Kuma 0.x syntax of older playbooks (inbound C(interface) V(IP:DP_PORT:SERVICE_PORT),
+    outbound C(interface) V([IP]:PORT) with C(service), the tag C(service)). Legacy input is translated and each translation is listed in RV(translations).
   - Everything is validated before any request, because the control plane silently drops fields it
-    does not know: a misspelled field, a missing C(kuma.io/service) tag, a port out of range, a duplicate
+    does not know - a misspelled field, a missing C(kuma.io/service) tag, a port out of range, a duplicate
     port, an admin port equal to an inbound or outbound port, a bad tag character or a malformed legacy
     C(interface) fails with a message that names the field, and nothing is sent.
   - Only the fields this module manages are compared. What the control plane adds (labels C(kuma.io/*),
@@ -72,7 +71,7 @@ options:
         (O(inbound[].port) and friends) or the legacy O(inbound[].interface), never both.
       - Items are validated by the module itself (not by Ansible's argument spec) so that legacy items
         are accepted and every problem is reported with its index, for example
-        C(inbound[2].tags: missing the mandatory tag kuma.io/service (or legacy 'service')).
+        V(inbound[2].tags - missing the mandatory tag kuma.io/service (or legacy 'service')) (the real message has a colon after the field).
       - Compared as a set; the order does not matter.
     type: list
     elements: dict
@@ -136,7 +135,7 @@ options:
         description: Local address of the listener; V(127.0.0.1) when not given.
         type: str
       service:
-        description: Shorthand for O(outbound[].tags={"kuma.io/service": service}).
+        description: Shorthand for O(outbound[].tags) with the single tag C(kuma.io/service) set to this value.
         type: str
       tags:
         description: Tags that select the target; must hold C(kuma.io/service).

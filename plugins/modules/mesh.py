@@ -12,7 +12,7 @@ description:
   - Creates, updates or deletes a Mesh (C(PUT|DELETE /meshes/{name})) on a Kuma control plane.
   - Only the options given are managed; an option left out keeps the control plane's value.
     Give an empty dict (or list) to remove a section.
-  - Values are compared in canonical form: zero values the control plane omits and Go durations it
+  - Values are compared in canonical form - zero values the control plane omits and Go durations it
     rewrites (V(90s) comes back as V(1m30s)) never show as a change; labels C(kuma.io/*) are ignored.
   - On a zone control plane attached to a global one, Meshes are created on the global control plane.
 author:
@@ -42,7 +42,7 @@ options:
   mtls:
     description:
       - The C(mtls) section in Kuma JSON form, for example
-        C({"enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin"}]}).
+        C({"enabledBackend":"ca-1", "backends":[{"name":"ca-1", "type":"builtin"}]}).
     type: dict
   metrics:
     description: The C(metrics) section in Kuma JSON form.
@@ -54,10 +54,10 @@ options:
     description: The C(tracing) section in Kuma JSON form.
     type: dict
   networking:
-    description: The C(networking) section in Kuma JSON form, for example C({"outbound": {"passthrough": false}}).
+    description: The C(networking) section in Kuma JSON form, for example C({"outbound":{"passthrough":false}}).
     type: dict
   routing:
-    description: The C(routing) section in Kuma JSON form, for example C({"zoneEgress": true}).
+    description: The C(routing) section in Kuma JSON form, for example C({"zoneEgress":true}).
     type: dict
   constraints:
     description: The C(constraints) section in Kuma JSON form (which dataplanes may join).

@@ -1,0 +1,80 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: Dataplanes with their status, from the dataplanes+insights (_overview) API."""
+
+from __future__ import annotations
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, SERVICE_TAG
+
+
+def _subscription_summary(insight):
+    """(online, the subscription that tells the versions) from a dataplaneInsight.
+
+    Kuma has no status field: a proxy is online while one of its subscriptions has a
+    connectTime and no disconnectTime.
+    """
+    subscriptions = (insight or {}).get("subscriptions") or []
+    connected = [s for s in subscriptions if s.get("connectTime") and not s.get("disconnectTime")]
+    if connected:
+        return True, connected[-1]
+    return False, (subscriptions[-1] if subscriptions else {})
+
+
+def summarise(overview):
+    """One item of the module's result from one DataplaneOverview."""
+    dataplane = overview.get("dataplane") or {}
+    networking = dataplane.get("networking") or {}
+    online, subscription = _subscription_summary(overview.get("dataplaneInsight"))
+    version = subscription.get("version") or {}
+    kuma_dp = version.get("kumaDp") or {}
+    envoy = version.get("envoy") or {}
+    services = []
+    for inbound in networking.get("inbound") or []:
+        service = (inbound.get("tags") or {}).get(SERVICE_TAG)
+        if service and service not in services:
+            services.append(service)
+    gateway_service = ((networking.get("gateway") or {}).get("tags") or {}).get(SERVICE_TAG)
+    if gateway_service and gateway_service not in services:
+        services.append(gateway_service)
+    entity = {"type": "Dataplane", "mesh": overview.get("mesh"), "name": overview.get("name")}
+    if overview.get("labels"):
+        entity["labels"] = overview["labels"]
+    entity.update(dataplane)
+    return {
+        "name": overview.get("name"),
+        "mesh": overview.get("mesh"),
+        "labels": overview.get("labels") or {},
+        "online": online,
+        "address": networking.get("address"),
+        "services": services,
+        "kuma_dp_version": kuma_dp.get("version"),
+        "envoy_version": envoy.get("version"),
+        "kuma_dp_compatible": envoy.get("kumaDpCompatible"),
+        "connect_time": subscription.get("connectTime") if online else None,
+        "dataplane": entity,
+    }
+
+
+def dataplane_info(kmod):
+    p = kmod.params
+    mesh = p.get("mesh")
+    if mesh is not None and not MESH_RE.match(mesh):
+        raise KumaInputError(["mesh: %r may only hold lowercase letters, digits, '-', '_' and '.'" % mesh])
+    params = []
+    if p.get("name"):
+        params.append(("name", p["name"]))  # a substring match on the CP: made exact below
+    for key, value in sorted((p.get("tags") or {}).items()):
+        params.append(("tag", "%s:%s" % (key, value)))
+    for key, value in sorted((p.get("labels") or {}).items()):
+        params.append(("filter[labels.%s]" % key, str(value)))
+    path = "/meshes/%s/dataplanes/_overview" % quote_segment(mesh) if mesh else "/dataplanes/_overview"
+    items = kmod.client.list(path, params)
+    result = []
+    for item in items:
+        if p.get("name") and item.get("name") != p["name"]:
+            continue
+        result.append(summarise(item))
+    result.sort(key=lambda d: (d["mesh"] or "", d["name"] or ""))
+    return {"changed": False, "dataplanes": result}

@@ -1,0 +1,256 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: dataplane tokens - issue, and decide whether a token in hand is still good.
+
+A Kuma dataplane token is an RS256 JWT. Its header "kid" is the serial of the signing key,
+a mesh Secret named dataplane-token-signing-key-<mesh>-<kid> holding a PKCS#1 PEM RSA
+private key. A control plane with the memory store generates a NEW key under the SAME
+name after a restart, so the secret's existence proves nothing: the token's signature is
+verified with the public key (n, e) read from that secret. Only the Python standard
+library is used (no crypto package is guaranteed on the host): a minimal DER reader for
+n and e, pow() for RSA, hashlib for SHA-256 and the PKCS#1 v1.5 padding check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import hashlib
+import hmac
+import json
+import re
+import time
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._compare import parse_go_duration
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
+    TAG_NAME_RE, TAG_VALUE_RE, validate_name_and_mesh,
+)
+
+SIGNING_KEY_PREFIX = "dataplane-token-signing-key-"
+REVOCATIONS_PREFIX = "dataplane-token-revocations-"
+# DER of the DigestInfo AlgorithmIdentifier for SHA-256 (RFC 8017, section 9.2, note 1).
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+_PEM_RE = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
+
+
+class TokenFormatError(ValueError):
+    """The token or the key is not in the expected form."""
+
+
+def b64url_decode(text):
+    text = text.strip()
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def decode_jwt(token):
+    """(header, claims, signing input bytes, signature bytes); no verification."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise TokenFormatError("not a JWT (expected 3 dot-separated parts)")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        signature = b64url_decode(parts[2])
+    except (ValueError, binascii.Error) as exc:
+        raise TokenFormatError("not a JWT: %s" % exc.__class__.__name__)
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise TokenFormatError("not a JWT (header or claims are not objects)")
+    return header, claims, (parts[0] + "." + parts[1]).encode("ascii"), signature
+
+
+# -- minimal DER --------------------------------------------------------------------------
+def _der_item(data, pos):
+    """(tag, content bytes, position after the item) of the DER item at pos."""
+    if pos + 2 > len(data):
+        raise TokenFormatError("truncated DER")
+    tag = data[pos]
+    length = data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4 or pos + count > len(data):
+            raise TokenFormatError("bad DER length")
+        length = int.from_bytes(data[pos:pos + count], "big")
+        pos += count
+    if pos + length > len(data):
+        raise TokenFormatError("truncated DER")
+    return tag, data[pos:pos + length], pos + length
+
+
+def _der_sequence(data):
+    tag, content, _end = _der_item(data, 0)
+    if tag != 0x30:
+        raise TokenFormatError("expected a DER SEQUENCE")
+    items = []
+    pos = 0
+    while pos < len(content):
+        tag, value, pos = _der_item(content, pos)
+        items.append((tag, value))
+    return items
+
+
+def _der_int(item):
+    tag, value = item
+    if tag != 0x02:
+        raise TokenFormatError("expected a DER INTEGER")
+    return int.from_bytes(value, "big")
+
+
+def rsa_public_numbers(key_bytes):
+    """(n, e) from an RSA key: PEM (RSA PRIVATE KEY, PRIVATE KEY, RSA PUBLIC KEY, PUBLIC KEY) or raw PKCS#1 DER."""
+    text = None
+    try:
+        text = key_bytes.decode("ascii")
+    except UnicodeDecodeError:
+        pass
+    match = _PEM_RE.search(text) if text else None
+    if match:
+        label = match.group(1)
+        der = base64.b64decode("".join(match.group(2).split()))
+    else:
+        label = "RSA PRIVATE KEY"  # Kuma still reads raw PKCS#1 keys from old versions
+        der = key_bytes
+    items = _der_sequence(der)
+    if label == "RSA PRIVATE KEY":  # PKCS#1 RSAPrivateKey: version, n, e, d, ...
+        return _der_int(items[1]), _der_int(items[2])
+    if label == "PRIVATE KEY":  # PKCS#8: version, algorithm, OCTET STRING(RSAPrivateKey)
+        if items[2][0] != 0x04:
+            raise TokenFormatError("bad PKCS#8 key")
+        inner = _der_sequence(items[2][1])
+        return _der_int(inner[1]), _der_int(inner[2])
+    if label == "RSA PUBLIC KEY":  # PKCS#1 RSAPublicKey: n, e
+        return _der_int(items[0]), _der_int(items[1])
+    if label == "PUBLIC KEY":  # SubjectPublicKeyInfo: algorithm, BIT STRING(RSAPublicKey)
+        tag, bits = items[1]
+        if tag != 0x03 or not bits:
+            raise TokenFormatError("bad public key")
+        inner = _der_sequence(bits[1:])
+        return _der_int(inner[0]), _der_int(inner[1])
+    raise TokenFormatError("unsupported key type %r" % label)
+
+
+def rs256_verify(signing_input, signature, n, e):
+    """True when signature is a valid RSASSA-PKCS1-v1_5 SHA-256 signature of signing_input."""
+    size = (n.bit_length() + 7) // 8
+    if len(signature) != size:
+        return False
+    value = int.from_bytes(signature, "big")
+    if value >= n:
+        return False
+    encoded = pow(value, e, n).to_bytes(size, "big")
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(signing_input).digest()
+    padding = size - 3 - len(digest_info)
+    if padding < 8:
+        return False
+    expected = b"\x00\x01" + b"\xff" * padding + b"\x00" + digest_info
+    return hmac.compare_digest(encoded, expected)
+
+
+# -- the module's logic -------------------------------------------------------------------
+def normalise_tags(tags, errors):
+    """{name: str or list} -> {name: sorted unique list of str} (the token API wants lists)."""
+    out = {}
+    for key, value in (tags or {}).items():
+        key = str(key)
+        values = value if isinstance(value, list) else [value]
+        texts = sorted({str(v) for v in values if v is not None})
+        if not TAG_NAME_RE.match(key):
+            errors.append("tags[%r]: tag name must consist of letters, digits and . - _ : /" % key)
+        if not texts:
+            errors.append("tags[%r]: give at least one value" % key)
+        for text in texts:
+            if not TAG_VALUE_RE.match(text):
+                errors.append("tags[%r]: tag value %r must consist of letters, digits and . - _ :" % (key, text))
+        out[key] = texts
+    return out
+
+
+def _iso(epoch):
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _claims_tags(claims):
+    tags = claims.get("Tags") or {}
+    if not isinstance(tags, dict):
+        return None
+    return {str(k): sorted({str(v) for v in (vals if isinstance(vals, list) else [vals])}) for k, vals in tags.items()}
+
+
+def assess_token(client, token, name, mesh, tags, renew_before_ns, now=None):
+    """Why the token in hand must be replaced, or 'valid'. Returns (reason, claims or None)."""
+    try:
+        header, claims, signing_input, signature = decode_jwt(token)
+    except TokenFormatError:
+        return "malformed", None
+    if header.get("alg") != "RS256":
+        return "malformed", claims
+    if (claims.get("Name") != name or claims.get("Mesh") != mesh
+            or claims.get("Type", "dataplane") not in ("dataplane", "")
+            or _claims_tags(claims) != tags):
+        return "claims_mismatch", claims
+    now = time.time() if now is None else now
+    exp = claims.get("exp")
+    if isinstance(exp, (int, float)) and exp - now <= renew_before_ns / 1e9:
+        return "expiring", claims
+    kid = header.get("kid")
+    secret_name = SIGNING_KEY_PREFIX + mesh + ("-%s" % kid if kid not in (None, "") else "")
+    secret = client.get("/meshes/%s/secrets/%s" % (quote_segment(mesh), quote_segment(secret_name)))
+    if not secret or not secret.get("data"):
+        return "key_rotated", claims
+    try:
+        n, e = rsa_public_numbers(base64.b64decode(secret["data"]))
+    except (TokenFormatError, ValueError, IndexError, binascii.Error):
+        return "key_rotated", claims
+    if not rs256_verify(signing_input, signature, n, e):
+        return "key_rotated", claims
+    revoked = client.get("/global-secrets/%s" % quote_segment(REVOCATIONS_PREFIX + mesh))
+    if revoked and revoked.get("data") and claims.get("jti"):
+        try:
+            ids = base64.b64decode(revoked["data"]).decode("utf-8").strip().split(",")
+        except (ValueError, binascii.Error):
+            ids = []
+        if claims["jti"] in ids:
+            return "revoked", claims
+    return "valid", claims
+
+
+def ensure_token(kmod):
+    p = kmod.params
+    errors = []
+    validate_name_and_mesh(p["name"], p["mesh"], errors)
+    tags = normalise_tags(p.get("tags"), errors)
+    valid_for = p.get("valid_for") or ""
+    if valid_for:
+        nanos = parse_go_duration(valid_for)
+        if nanos is None or nanos <= 0:
+            errors.append("valid_for: %r is not a positive Go duration such as '720h' or '8760h'" % valid_for)
+    renew_before = parse_go_duration(p.get("renew_before") or "0")
+    if renew_before is None or renew_before < 0:
+        errors.append("renew_before: %r is not a Go duration such as '24h'" % p.get("renew_before"))
+    if errors:
+        raise KumaInputError(errors)
+
+    current = p.get("current_token")
+    reason = "missing"
+    if current:
+        reason, claims = assess_token(kmod.client, current, p["name"], p["mesh"], tags, renew_before)
+        if reason == "valid":
+            return {"changed": False, "token": current, "reason": reason, "expires_at": _iso(claims.get("exp"))}
+    if kmod.check_mode:
+        return {"changed": True, "token": "", "reason": reason, "expires_at": None}
+    body = {"name": p["name"], "mesh": p["mesh"], "tags": tags, "type": "dataplane"}
+    if valid_for:
+        body["validFor"] = valid_for
+    _status, token = kmod.client.request("POST", "/tokens/dataplane", body=body)
+    token = str(token).strip()
+    try:
+        _header, claims, _si, _sig = decode_jwt(token)
+        expires_at = _iso(claims.get("exp"))
+    except TokenFormatError:
+        expires_at = None
+    return {"changed": True, "token": token, "reason": reason, "expires_at": expires_at}

@@ -1,0 +1,123 @@
+#!/usr/bin/python
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: dataplane_info
+short_description: List Kuma Dataplanes with their online status and proxy versions
+version_added: 0.1.0
+description:
+  - Reads Dataplanes and their insights (C(GET /meshes/{mesh}/dataplanes/_overview), or every mesh)
+    and reports, for each, whether its proxy is connected and which kuma-dp and Envoy it runs.
+  - A proxy is online while one of its xDS subscriptions has a connect time and no disconnect time
+    (Kuma has no status field). Use with C(until) to wait for proxies.
+author:
+  - kuma.universal contributors
+extends_documentation_fragment:
+  - kuma.universal.connection
+  - kuma.universal.attributes.INFO_MODULE
+attributes:
+  idempotent:
+    description: This action does not modify state.
+    support: full
+options:
+  mesh:
+    description: Only this mesh; every mesh when omitted.
+    type: str
+  name:
+    description: Only the Dataplane of this exact name.
+    type: str
+  tags:
+    description: Only Dataplanes with an inbound carrying all these tags (for example C(kuma.io/service)).
+    type: dict
+  labels:
+    description: Only Dataplanes with all these labels (for example C(kuma.universal/host)).
+    type: dict
+seealso:
+  - module: kuma.universal.dataplane
+"""
+
+EXAMPLES = r"""
+- name: Wait until the proxy of redis-1 is online
+  kuma.universal.dataplane_info:
+    mesh: default
+    name: redis-1
+  register: info
+  until: info.dataplanes | length == 1 and info.dataplanes[0].online
+  retries: 30
+  delay: 2
+
+- name: Every Dataplane this collection registered from one host
+  kuma.universal.dataplane_info:
+    labels:
+      kuma.universal/managed-by: ansible
+      kuma.universal/host: "{{ inventory_hostname }}"
+  register: registered
+"""
+
+RETURN = r"""
+dataplanes:
+  description: The matching Dataplanes, sorted by mesh and name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the Dataplane.
+      type: str
+      sample: redis-1
+    mesh:
+      description: Its mesh.
+      type: str
+      sample: default
+    labels:
+      description: All its labels, those the control plane adds (C(kuma.io/*)) included.
+      type: dict
+    online:
+      description: Whether its proxy is connected to the control plane now.
+      type: bool
+    address:
+      description: Its C(networking.address).
+      type: str
+    services:
+      description: The C(kuma.io/service) of each inbound (or of the gateway).
+      type: list
+      elements: str
+      sample: [redis]
+    kuma_dp_version:
+      description: kuma-dp version of the last (or current) connection; null when it never connected.
+      type: str
+      sample: 2.14.3
+    envoy_version:
+      description: Envoy version of the last (or current) connection; null when it never connected.
+      type: str
+      sample: 1.38.2
+    kuma_dp_compatible:
+      description: Whether that Envoy is the one this kuma-dp expects; null when it never connected.
+      type: bool
+    connect_time:
+      description: When the current connection started; null when offline.
+      type: str
+    dataplane:
+      description: The raw entity (Kuma JSON).
+      type: dict
+"""
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
+from ansible_collections.kuma.universal.plugins.module_utils._info import dataplane_info
+
+
+def main():
+    argument_spec = {
+        "mesh": {"type": "str"},
+        "name": {"type": "str"},
+        "tags": {"type": "dict"},
+        "labels": {"type": "dict"},
+    }
+    KumaModule(argument_spec).run(dataplane_info)
+
+
+if __name__ == "__main__":
+    main()
