@@ -66,7 +66,8 @@ def is_zero(value):
 def canonical(value):
     """A comparable form: zero-valued map entries dropped, durations as nanoseconds."""
     if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items() if not is_zero(v)}
+        items = ((str(k), canonical(v)) for k, v in value.items())
+        return {k: v for k, v in items if not is_zero(v)}
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     if isinstance(value, str):

@@ -93,8 +93,8 @@ options:
       tags:
         description:
           - Tags of the service; C(kuma.io/service) is mandatory (the legacy tag C(service) is renamed to it).
-          - Names use letters, digits and C(. - _ : /); values letters, digits and C(. - _ :).
-          - C(kuma.io/protocol), when given, is one of C(grpc), C(http), C(http2), C(kafka), C(tcp).
+          - Names use letters, digits and the characters C(.-_:/); values letters, digits and C(.-_:).
+          - When given, C(kuma.io/protocol) is one of C(grpc), C(http), C(http2), C(kafka), C(tcp).
         type: dict
       service_probe:
         description: Health check of the application (C(interval), C(timeout), C(healthy_threshold),

@@ -1,0 +1,17 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make ansible_collections.kuma.universal importable from build/collections (make collection)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0] or os.path.join(ROOT, "build",
+                                                                                                   "collections")
+if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "kuma", "universal")):
+    COLLECTIONS = os.path.join(ROOT, "build", "collections")
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+sys.path.insert(0, os.path.dirname(__file__))

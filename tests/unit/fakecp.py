@@ -1,0 +1,101 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A fake Kuma API as a requests transport adapter: stores entities the way kuma-cp does
+(adds kuma.io/* labels, the zone tag on inbounds, timestamps) and records every request."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import requests
+from requests.adapters import BaseAdapter
+
+RESOURCES = [
+    {"name": "Mesh", "path": "meshes", "scope": "Global", "readOnly": False},
+    {"name": "Dataplane", "path": "dataplanes", "scope": "Mesh", "readOnly": False},
+    {"name": "MeshTimeout", "path": "meshtimeouts", "scope": "Mesh", "readOnly": False},
+    {"name": "TrafficPermission", "path": "traffic-permissions", "scope": "Mesh", "readOnly": False},
+    {"name": "HostnameGenerator", "path": "hostnamegenerators", "scope": "Global", "readOnly": False},
+    {"name": "DataplaneInsight", "path": "dataplane-insights", "scope": "Mesh", "readOnly": True},
+]
+
+
+def response(status, body=None, text=None, reason="", content_type="application/json"):
+    resp = requests.Response()
+    resp.status_code = status
+    resp.reason = reason
+    if body is not None:
+        resp._content = json.dumps(body).encode()
+        resp.headers["Content-Type"] = content_type
+    else:
+        resp._content = (text or "").encode()
+        resp.headers["Content-Type"] = "text/plain"
+    return resp
+
+
+class FakeCP(BaseAdapter):
+    def __init__(self):
+        super().__init__()
+        self.store = {}
+        self.requests = []
+        self.scripted = []  # responses (or exceptions) returned before the store answers
+
+    # -- helpers for tests ---------------------------------------------------------
+    def writes(self):
+        return [r for r in self.requests if r[0] in ("PUT", "POST", "DELETE")]
+
+    def session(self):
+        s = requests.Session()
+        s.mount("http://", self)
+        s.mount("https://", self)
+        return s
+
+    # -- adapter -------------------------------------------------------------------
+    def send(self, request, **kwargs):
+        path = request.path_url.split("?")[0]
+        body = json.loads(request.body) if request.body else None
+        self.requests.append((request.method, path, body, dict(request.headers)))
+        if self.scripted:
+            nxt = self.scripted.pop(0)
+            if isinstance(nxt, Exception):
+                raise nxt
+            return nxt
+        return self.handle(request.method, path, body)
+
+    def close(self):
+        pass
+
+    def handle(self, method, path, body):
+        if path == "/":
+            return response(200, {"product": "Kuma", "version": "2.14.3"})
+        if path == "/_resources":
+            return response(200, {"resources": RESOURCES})
+        parts = path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "meshes" and parts[2] != "" and ("meshes", parts[1]) not in self.store \
+                and method == "PUT":
+            return response(404, {"type": "/std-errors", "status": 404, "title": "Failed to retrieve Mesh",
+                                  "detail": "Not found"})
+        key = tuple(parts)
+        if method == "GET":
+            if key in self.store:
+                return response(200, self.store[key])
+            return response(404, {"status": 404, "title": "Could not retrieve a resource", "detail": "Not found"})
+        if method == "DELETE":
+            if key in self.store:
+                del self.store[key]
+                return response(200, {})
+            return response(404, {"status": 404, "title": "Could not delete a resource", "detail": "Not found"})
+        if method == "PUT":
+            created = key not in self.store
+            stored = copy.deepcopy(body)
+            stored["creationTime"] = "2026-01-01T00:00:00Z"
+            stored["modificationTime"] = "2026-01-01T00:00:00Z"
+            if body.get("type") != "Mesh":
+                labels = stored.setdefault("labels", {})
+                labels.update({"kuma.io/origin": "zone", "kuma.io/zone": "default", "kuma.io/mesh": body.get("mesh")})
+            for inbound in (stored.get("networking") or {}).get("inbound") or []:
+                inbound.setdefault("tags", {})["kuma.io/zone"] = "default"
+            self.store[key] = stored
+            return response(201 if created else 200, {})
+        return response(405, {"status": 405, "title": "Method not allowed"})

@@ -1,0 +1,151 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The API client: error mapping, retries, 404 handling, paging, no token in messages."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaApiError, KumaClient, KumaInputError
+from fakecp import FakeCP, response
+
+TOKEN = "eyJsecret.token.value"
+INVALID = {"type": "/std-errors", "status": 400, "title": "Could not process a resource",
+           "detail": "Resource is not valid",
+           "invalid_parameters": [{"field": "networking.inbound[0].port", "reason": "port must be in the range [1, 65535]"},
+                                  {"field": "networking.inbound[0].tags[\"kuma.io/service\"]", "reason": "tag has to exist"}]}
+
+
+@pytest.fixture
+def cp():
+    return FakeCP()
+
+
+def client_for(cp, **kwargs):
+    sleeps = []
+    client = KumaClient("http://127.0.0.1:5681/", api_token=TOKEN, session=cp.session(), sleep=sleeps.append, **kwargs)
+    client.sleeps = sleeps
+    return client
+
+
+def test_validation_error_carries_every_field(cp):
+    cp.scripted.append(response(400, INVALID))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).put("/meshes/default/dataplanes/x", {"type": "Dataplane"})
+    err = info.value
+    assert (err.method, err.path, err.status) == ("PUT", "/meshes/default/dataplanes/x", 400)
+    assert err.title == "Could not process a resource" and err.detail == "Resource is not valid"
+    assert err.invalid_parameters == [
+        {"field": "networking.inbound[0].port", "reason": "port must be in the range [1, 65535]"},
+        {"field": "networking.inbound[0].tags[\"kuma.io/service\"]", "reason": "tag has to exist"}]
+    assert str(err) == (
+        "Kuma API PUT /meshes/default/dataplanes/x failed: HTTP 400 Could not process a resource (Resource is not "
+        "valid): networking.inbound[0].port: port must be in the range [1, 65535]; "
+        "networking.inbound[0].tags[\"kuma.io/service\"]: tag has to exist")
+    result = err.to_result()
+    assert result["status"] == 400 and result["invalid_parameters"] == err.invalid_parameters
+    assert TOKEN not in repr(result)
+
+
+def test_causes_are_used_when_invalid_parameters_are_missing(cp):
+    cp.scripted.append(response(400, {"title": "Bad", "causes": [{"field": "spec", "message": "required"}]}))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).put("/x", {})
+    assert info.value.invalid_parameters == [{"field": "spec", "reason": "required"}]
+
+
+def test_non_json_error_body(cp):
+    cp.scripted.append(response(403, text="Access Denied", reason="Forbidden"))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).request("POST", "/tokens/dataplane", body={})
+    assert info.value.status == 403
+    assert str(info.value) == "Kuma API POST /tokens/dataplane failed: HTTP 403 Forbidden (Access Denied)"
+
+
+def test_bearer_token_sent_but_never_in_errors(cp):
+    cp.scripted.append(response(401, {"title": "Unauthorized", "detail": "invalid token"}))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).get("/meshes")
+    assert cp.requests[0][3]["Authorization"] == "Bearer " + TOKEN
+    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value.to_result())
+
+
+def test_get_404_is_none_and_delete_404_is_false(cp):
+    client = client_for(cp)
+    assert client.get("/meshes/nope") is None
+    assert client.delete("/meshes/nope") is False
+    client.put("/meshes/m", {"type": "Mesh", "name": "m"})
+    assert client.delete("/meshes/m") is True
+
+
+@pytest.mark.parametrize("status", [409, 500, 502, 503, 504])
+def test_retry_on_conflict_and_5xx_then_success(cp, status):
+    cp.scripted += [response(status, {"title": "busy"}), response(status, {"title": "busy"})]
+    client = client_for(cp)
+    assert client.get("/") == {"product": "Kuma", "version": "2.14.3"}
+    assert len(cp.requests) == 3
+    assert client.sleeps == [0.5, 1.0]
+
+
+def test_retries_are_bounded(cp):
+    cp.scripted += [response(503, {"title": "Service Unavailable"})] * 5
+    client = client_for(cp, retries=2)
+    with pytest.raises(KumaApiError) as info:
+        client.get("/meshes")
+    assert info.value.status == 503 and len(cp.requests) == 3
+
+
+def test_connection_errors_are_retried_then_reported(cp):
+    cp.scripted += [requests.exceptions.ConnectionError("refused 127.0.0.1:5681")] * 4
+    client = client_for(cp)
+    with pytest.raises(KumaApiError) as info:
+        client.get("/meshes")
+    assert info.value.status is None
+    assert len(cp.requests) == 4
+    assert str(info.value).startswith("Kuma API GET /meshes failed: no response connection failed after 4 attempts")
+
+
+def test_tls_errors_are_not_retried(cp):
+    cp.scripted.append(requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).get("/")
+    assert len(cp.requests) == 1 and info.value.title == "TLS error"
+
+
+def test_400_is_not_retried(cp):
+    cp.scripted.append(response(400, INVALID))
+    with pytest.raises(KumaApiError):
+        client_for(cp).put("/x", {})
+    assert len(cp.requests) == 1
+
+
+def test_version_from_root_is_cached(cp):
+    client = client_for(cp)
+    assert client.version() == "2.14.3" and client.version() == "2.14.3"
+    assert len(cp.requests) == 1
+
+
+def test_resource_types_are_cached_per_run_and_unknown_kind_is_an_input_error(cp):
+    client = client_for(cp)
+    assert client.resource_type("MeshTimeout")["path"] == "meshtimeouts"
+    assert client.resource_type("Mesh")["scope"] == "Global"
+    with pytest.raises(KumaInputError) as info:
+        client.resource_type("MeshTimout")
+    assert info.value.errors[0].startswith("kind: unknown resource kind 'MeshTimout'; this control plane knows: ")
+    assert [r[1] for r in cp.requests] == ["/_resources"]
+
+
+def test_paging_follows_next(cp):
+    cp.scripted += [
+        response(200, {"total": 3, "items": [{"name": "a"}, {"name": "b"}],
+                       "next": "http://127.0.0.1:5681/dataplanes?offset=2&size=2"}),
+        response(200, {"total": 3, "items": [{"name": "c"}], "next": None}),
+    ]
+    assert [i["name"] for i in client_for(cp).list("/dataplanes", [("tag", "kuma.io/service:a")])] == ["a", "b", "c"]
+    assert len(cp.requests) == 2
+
+
+def test_ca_path_and_validate_certs(cp):
+    assert KumaClient(ca_path="/tmp/ca.pem", session=cp.session()).session.verify == "/tmp/ca.pem"
+    assert KumaClient(ca_path="/tmp/ca.pem", validate_certs=False, session=cp.session()).session.verify is False

@@ -1,0 +1,50 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Canonical comparison: Go durations, zero values, CP labels, nested diffs."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.kuma.universal.plugins.module_utils._compare import (
+    canonical_set, field_diff, parse_go_duration, same, strip_cp_meta,
+)
+
+
+@pytest.mark.parametrize("text, nanos", [
+    ("90s", 90 * 10 ** 9), ("1m30s", 90 * 10 ** 9), ("1h0m0s", 3600 * 10 ** 9), ("500ms", 5 * 10 ** 8),
+    ("1.5h", 5400 * 10 ** 9), ("0", 0), ("-1s", -(10 ** 9)), ("2us", 2000), ("720h", 720 * 3600 * 10 ** 9),
+])
+def test_go_durations(text, nanos):
+    assert parse_go_duration(text) == nanos
+
+
+@pytest.mark.parametrize("text", ["", "1", "s", "1d", "ten seconds", "1m30", None, "redis"])
+def test_not_durations(text):
+    assert parse_go_duration(text) is None
+
+
+def test_cp_rewritten_durations_and_zero_values_are_the_same():
+    assert same({"idleTimeout": "90s", "http": {"requestTimeout": "1m"}},
+                {"idleTimeout": "1m30s", "http": {"requestTimeout": "1m0s"}})
+    assert same({"zoneEgress": False, "localityAwareLoadBalancing": False}, {})
+    assert same(None, {})
+    assert not same({"a": "1m"}, {"a": "2m"})
+    assert not same({"passthrough": True}, {})
+
+
+def test_canonical_set_ignores_order_and_duplicates():
+    assert canonical_set(["b", "a", "b"]) == canonical_set(["a", "b"])
+
+
+def test_strip_cp_meta():
+    entity = {"type": "Mesh", "name": "m", "creationTime": "t", "modificationTime": "t", "kri": "k",
+              "labels": {"kuma.io/origin": "zone", "team": "a"}, "mtls": {}}
+    assert strip_cp_meta(entity) == {"type": "Mesh", "name": "m", "labels": {"team": "a"}, "mtls": {}}
+
+
+def test_field_diff_nests_changed_fields():
+    changed, before, after = field_diff({"a.b": 1, "a.c": 2, "d": 3}, {"a.b": 1, "a.c": 5})
+    assert changed == ["a.c", "d"]
+    assert before == {"a": {"c": 5}}
+    assert after == {"a": {"c": 2}, "d": 3}
