@@ -1,0 +1,164 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module entry points (patch_module_args) against the fake control plane."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.kuma.universal.plugins.module_utils import _api
+from ansible_collections.kuma.universal.plugins.modules import (
+    dataplane, dataplane_info, dataplane_token, mesh, resource,
+)
+from fakecp import FakeCP, response
+
+REDIS = {"name": "redis-1", "address": "192.168.0.1",
+         "inbound": [{"port": 9000, "service_port": 6379, "service_address": "127.0.0.1",
+                      "tags": {"kuma.io/service": "redis", "version": "5.0"}}]}
+
+
+@pytest.fixture
+def cp(monkeypatch):
+    fake = FakeCP()
+    real_session = requests.Session
+
+    def session():
+        s = real_session()
+        s.mount("http://", fake)
+        return s
+
+    monkeypatch.setattr(_api.requests, "Session", session)
+    fake.store[("meshes", "default")] = {"type": "Mesh", "name": "default"}
+    return fake
+
+
+def run(module, args, capsys, check_mode=False, diff=True):
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_dataplane_create_repeat_update_delete(cp, capsys):
+    result = run(dataplane, REDIS, capsys, check_mode=True)
+    assert result["changed"] and cp.writes() == []
+    result = run(dataplane, REDIS, capsys)
+    assert result["changed"] and result["created"]
+    assert result["dataplane"]["networking"]["inbound"][0]["servicePort"] == 6379
+    assert result["diff"]["before"] == {}
+    assert run(dataplane, REDIS, capsys)["changed"] is False
+    legacy = {"name": "redis-1", "inbound": [{"interface": "192.168.0.1:9000:6379",
+                                               "tags": {"service": "redis", "version": "5.0"}}]}
+    result = run(dataplane, legacy, capsys)
+    assert result["changed"] is False and len(result["translations"]) == 3
+    update = dict(REDIS, admin_port=9901)
+    result = run(dataplane, update, capsys)
+    assert result["changed"] and result["diff"] == {"before": {}, "after": {"networking": {"admin": {"port": 9901}}}}
+    writes = len(cp.writes())
+    assert run(dataplane, {"name": "redis-1", "state": "absent"}, capsys, check_mode=True)["changed"]
+    assert len(cp.writes()) == writes
+    assert run(dataplane, {"name": "redis-1", "state": "absent"}, capsys)["changed"]
+    assert run(dataplane, {"name": "redis-1", "state": "absent"}, capsys)["changed"] is False
+
+
+def test_dataplane_bad_input_fails_before_any_request(cp, capsys):
+    bad = dict(REDIS, inbound=[dict(REDIS["inbound"][0], servce_port=1)])
+    result = run(dataplane, bad, capsys)
+    assert result["failed"]
+    assert result["msg"].startswith("Invalid input: inbound[0].servce_port: unknown field (did you mean 'service_port'?)")
+    assert result["errors"] == [result["msg"][len("Invalid input: "):]]
+    assert cp.requests == []
+
+
+def test_api_error_fields_in_failure(cp, capsys):
+    cp.scripted += [response(404, {"title": "x"}),
+                    response(400, {"title": "Could not process a resource", "detail": "Resource is not valid",
+                                   "invalid_parameters": [{"field": "networking.address", "reason": "bad"}]})]
+    result = run(dataplane, dict(REDIS, api_token="s3cr3t-token"), capsys)
+    assert result["failed"] and result["status"] == 400 and result["method"] == "PUT"
+    assert result["invalid_parameters"] == [{"field": "networking.address", "reason": "bad"}]
+    assert "networking.address: bad" in result["msg"]
+    assert "s3cr3t-token" not in json.dumps(result)
+
+
+def test_mesh_module_manages_only_given_options(cp, capsys):
+    args = {"name": "m1", "mtls": {"enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin"}]}}
+    assert run(mesh, args, capsys)["changed"]
+    cp.store[("meshes", "m1")]["kri"] = "kri_m____m1_"
+    cp.store[("meshes", "m1")]["routing"] = {"zoneEgress": True}  # set by someone else
+    assert run(mesh, args, capsys)["changed"] is False
+    result = run(mesh, dict(args, labels={"team": "a"}), capsys)
+    assert result["diff"] == {"before": {}, "after": {"labels": {"team": "a"}}}
+    assert cp.store[("meshes", "m1")]["routing"] == {"zoneEgress": True}
+    assert run(mesh, {"name": "m1", "state": "absent"}, capsys)["changed"]
+    assert run(mesh, {"name": "m1", "state": "absent"}, capsys)["changed"] is False
+
+
+def test_resource_module_paths_from_resources(cp, capsys):
+    spec = {"targetRef": {"kind": "Mesh"}, "to": [{"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "90s"}}]}
+    result = run(resource, {"kind": "MeshTimeout", "name": "t1", "spec": spec}, capsys)
+    assert result["changed"] and result["path"] == "/meshes/default/meshtimeouts/t1"
+    cp.store[("meshes", "default", "meshtimeouts", "t1")]["spec"]["to"][0]["default"]["idleTimeout"] = "1m30s"
+    assert run(resource, {"kind": "MeshTimeout", "name": "t1", "spec": spec}, capsys)["changed"] is False
+    flat = run(resource, {"kind": "TrafficPermission", "name": "tp", "spec": {"sources": [], "destinations": []}},
+               capsys)
+    assert "spec" not in flat["resource"] and flat["path"] == "/meshes/default/traffic-permissions/tp"
+    result = run(resource, {"kind": "HostnameGenerator", "name": "h", "mesh": "default", "spec": {}}, capsys)
+    assert result["msg"] == "Invalid input: mesh: HostnameGenerator is a global kind (not in a mesh); remove mesh"
+    result = run(resource, {"kind": "DataplaneInsight", "name": "h"}, capsys)
+    assert result["msg"] == "Invalid input: kind: DataplaneInsight is read-only (computed by the control plane)"
+    result = run(resource, {"kind": "Secret", "name": "s", "spec": {"data": "x"}}, capsys)
+    assert result["failed"] and "Secret is not managed" in result["msg"]
+    assert sum(1 for r in cp.requests if r[1] == "/_resources") == 5  # once per run (Secret refused before)
+
+
+def test_dataplane_token_check_mode_and_issue(cp, capsys):
+    result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}}, capsys, check_mode=True)
+    assert result == {**result, "changed": True, "token": "", "reason": "missing"}
+    assert cp.writes() == []
+    cp.scripted.append(response(200, text="a.b.c"))
+    result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}, "valid_for": "720h"}, capsys)
+    assert result["token"] == "a.b.c" and result["reason"] == "missing"
+    assert cp.requests[-1][2] == {"name": "redis-1", "mesh": "default", "tags": {"kuma.io/service": ["redis"]},
+                                  "type": "dataplane", "validFor": "720h"}
+    result = run(dataplane_token, {"name": "redis-1", "valid_for": "a month"}, capsys)
+    assert result["msg"] == "Invalid input: valid_for: 'a month' is not a positive Go duration such as '720h' or '8760h'"
+
+
+def test_dataplane_token_keeps_a_good_token_in_the_result(cp, capsys, monkeypatch):
+    from ansible_collections.kuma.universal.plugins.module_utils import _token
+    monkeypatch.setattr(_token, "assess_token", lambda *a, **k: ("valid", {"exp": 2000000000}))
+    result = run(dataplane_token, {"name": "redis-1", "current_token": "kept.token.value"}, capsys)
+    assert result["changed"] is False and result["reason"] == "valid"
+    assert result["token"] == "kept.token.value"
+    assert result["expires_at"] == "2033-05-18T03:33:20Z"
+    assert result["invocation"]["module_args"]["current_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_dataplane_info_online_from_subscriptions(cp, capsys):
+    overview = {"type": "DataplaneOverview", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
+                "dataplane": {"networking": {"address": "10.0.0.1", "inbound": [
+                    {"port": 9000, "tags": {"kuma.io/service": "redis"}}]}},
+                "dataplaneInsight": {"subscriptions": [
+                    {"connectTime": "t0", "disconnectTime": "t1"},
+                    {"connectTime": "t2", "version": {"kumaDp": {"version": "2.14.3"},
+                                                      "envoy": {"version": "1.38.2", "kumaDpCompatible": True}}}]}}
+    offline = dict(overview, name="redis-10", dataplaneInsight={"subscriptions": [
+        {"connectTime": "t0", "disconnectTime": "t1"}]})
+    cp.scripted.append(response(200, {"items": [overview, offline], "next": None}))
+    result = run(dataplane_info, {"mesh": "default", "name": "redis-1", "tags": {"kuma.io/service": "redis"}}, capsys)
+    assert result["changed"] is False
+    assert result["dataplanes"] == [{
+        "name": "redis-1", "mesh": "default", "labels": {"a": "b"}, "online": True, "address": "10.0.0.1",
+        "services": ["redis"], "kuma_dp_version": "2.14.3", "envoy_version": "1.38.2", "kuma_dp_compatible": True,
+        "connect_time": "t2",
+        "dataplane": {"type": "Dataplane", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
+                      "networking": overview["dataplane"]["networking"]}}]
+    assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"

@@ -1,0 +1,119 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Dataplane tokens: stdlib RS256 verification and the keep-or-reissue decision."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from ansible_collections.kuma.universal.plugins.module_utils._token import (
+    assess_token, decode_jwt, normalise_tags, rs256_verify, rsa_public_numbers,
+)
+
+crypto = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+
+KEY = crypto.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = crypto.generate_private_key(public_exponent=65537, key_size=2048)
+TAGS = {"kuma.io/service": ["redis"]}
+
+
+def pem(key, fmt=serialization.PrivateFormat.TraditionalOpenSSL):
+    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_token(key=KEY, kid="1", **claims):
+    header = {"alg": "RS256", "kid": kid, "typ": "JWT"}
+    body = {"Name": "redis-1", "Mesh": "default", "Tags": TAGS, "Type": "dataplane",
+            "exp": int(time.time()) + 30 * 86400, "jti": "id-1"}
+    body.update(claims)
+    signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(body).encode())).encode()
+    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return signing_input.decode() + "." + b64url(signature)
+
+
+class Secrets:
+    """Answers GET for the signing key secret (and the revocation list) like kuma-cp."""
+
+    def __init__(self, key=KEY, name="dataplane-token-signing-key-default-1", revoked=None):
+        self.key, self.name, self.revoked, self.paths = key, name, revoked, []
+
+    def get(self, path):
+        self.paths.append(path)
+        if path == "/meshes/default/secrets/%s" % self.name and self.key is not None:
+            return {"type": "Secret", "name": self.name, "data": base64.b64encode(pem(self.key)).decode()}
+        if path == "/global-secrets/dataplane-token-revocations-default" and self.revoked:
+            return {"data": base64.b64encode(",".join(self.revoked).encode()).decode()}
+        return None
+
+
+def test_public_numbers_from_every_pem_form():
+    numbers = KEY.public_key().public_numbers()
+    expected = (numbers.n, numbers.e)
+    assert rsa_public_numbers(pem(KEY)) == expected
+    assert rsa_public_numbers(pem(KEY, serialization.PrivateFormat.PKCS8)) == expected
+    pub = KEY.public_key()
+    assert rsa_public_numbers(pub.public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)) == expected
+    assert rsa_public_numbers(pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1)) == expected
+    der = KEY.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption())
+    assert rsa_public_numbers(der) == expected
+
+
+def test_rs256_verify():
+    _h, _c, signing_input, signature = decode_jwt(make_token())
+    numbers = KEY.public_key().public_numbers()
+    other = OTHER_KEY.public_key().public_numbers()
+    assert rs256_verify(signing_input, signature, numbers.n, numbers.e)
+    assert not rs256_verify(signing_input, signature, other.n, other.e)
+    assert not rs256_verify(signing_input + b"x", signature, numbers.n, numbers.e)
+    assert not rs256_verify(signing_input, signature[:-1] + bytes([signature[-1] ^ 1]), numbers.n, numbers.e)
+
+
+def test_valid_token_is_kept():
+    secrets = Secrets()
+    reason, claims = assess_token(secrets, make_token(), "redis-1", "default", TAGS, 24 * 3600 * 10 ** 9)
+    assert reason == "valid" and claims["Name"] == "redis-1"
+    assert secrets.paths[0] == "/meshes/default/secrets/dataplane-token-signing-key-default-1"
+
+
+@pytest.mark.parametrize("token, secrets, reason", [
+    (make_token(Name="redis-2"), Secrets(), "claims_mismatch"),
+    (make_token(Mesh="other"), Secrets(), "claims_mismatch"),
+    (make_token(Tags={"kuma.io/service": ["web"]}), Secrets(), "claims_mismatch"),
+    (make_token(exp=int(time.time()) + 3600), Secrets(), "expiring"),
+    (make_token(), Secrets(key=None), "key_rotated"),
+    (make_token(), Secrets(key=OTHER_KEY), "key_rotated"),
+    (make_token(kid="2"), Secrets(), "key_rotated"),
+    (make_token(), Secrets(revoked=["x", "id-1"]), "revoked"),
+    ("not-a-token", Secrets(), "malformed"),
+    ("a.b.c", Secrets(), "malformed"),
+])
+def test_token_is_reissued_with_a_reason(token, secrets, reason):
+    assert assess_token(secrets, token, "redis-1", "default", TAGS, 24 * 3600 * 10 ** 9)[0] == reason
+
+
+def test_claims_are_checked_before_any_request():
+    secrets = Secrets()
+    assess_token(secrets, make_token(Name="other"), "redis-1", "default", TAGS, 0)
+    assert secrets.paths == []
+
+
+def test_tags_normalised_to_sorted_lists():
+    errors = []
+    assert normalise_tags({"kuma.io/service": "redis", "v": ["2", "1", 1]}, errors) == {
+        "kuma.io/service": ["redis"], "v": ["1", "2"]}
+    assert errors == []
+    normalise_tags({"bad tag": "x", "t": "a/b"}, errors)
+    assert errors == ["tags['bad tag']: tag name must consist of letters, digits and . - _ : /",
+                      "tags['t']: tag value 'a/b' must consist of letters, digits and . - _ :"]
