@@ -1,0 +1,220 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Issue 5, figure 2: playbooks/deploy-mesh.yml on H systemd containers x R replicas each.
+
+Per grid cell, on fresh containers (one CP container + H data-plane containers on a
+private docker network, the project's base image, the flags of CONTRACT.md):
+  baseline_before  a play that only pings the same hosts (same inventory, same connection)
+  first            deploy-mesh.yml from scratch (install from $KUMA_ARCHIVE, CP, sidecars)
+  rerun            deploy-mesh.yml again: the no-op re-run (changed count recorded)
+  baseline_after   the ping play again
+Ratios: rerun / mean(baseline). Every figure is wall time of ansible-playbook.
+Containers are removed at the end of each cell (and on any failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests  # noqa: F401  (kept: the venv check of run.sh imports the same set)
+
+from common import ROOT, VENV_BIN, ansible_env, machine, now, write_json
+
+PREFIX = "kbench"
+NETWORK = f"{PREFIX}-net"
+RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+             "--tmpfs", "/tmp"]
+
+
+def sh(cmd: list[str], timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=check)
+
+
+def image() -> str:
+    return sh(["bash", str(ROOT / "scripts" / "base-image.sh")], timeout=900).stdout.strip().splitlines()[-1]
+
+
+def archive() -> str:
+    return os.environ.get("KUMA_ARCHIVE") or sh(["bash", str(ROOT / "scripts" / "kuma-dist.sh")],
+                                                 timeout=7200).stdout.strip().splitlines()[-1]
+
+
+def remove_all() -> None:
+    """Remove the benchmark's own containers (by the exact names it gave them)."""
+    names = sh(["docker", "ps", "-a", "--format", "{{.Names}}"]).stdout.split()
+    mine = [n for n in names if re.fullmatch(rf"{PREFIX}-(cp|h\d+)", n)]
+    if mine:
+        sh(["docker", "rm", "-f", *mine], timeout=120, check=False)
+
+
+def ensure_network() -> None:
+    if sh(["docker", "network", "inspect", NETWORK], check=False).returncode != 0:
+        sh(["docker", "network", "create", NETWORK])
+
+
+def start_container(img: str, name: str) -> None:
+    sh(["docker", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
+        *RUN_FLAGS, img, "/lib/systemd/systemd"], timeout=120)
+
+
+def wait_systemd(name: str, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r = sh(["docker", "exec", name, "systemctl", "is-system-running"], check=False, timeout=30)
+        if r.stdout.strip() in ("running", "degraded"):
+            return
+        time.sleep(1)
+    raise TimeoutError(f"{name}: systemd not up within {timeout}s")
+
+
+def inventory(tmp: Path, hosts: list[str], replicas: int, kuma_archive: str, extra: dict) -> Path:
+    """The seed's shape: one CP host, data-plane hosts each with one service x replicas."""
+    sidecar = {"service": "bench", "replicas": replicas,
+               "inbound": [{"port": 18000, "service_port": 28000}]}
+    inv = {
+        "all": {
+            "vars": {
+                "ansible_connection": "community.docker.docker",
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "install_source": "archive",
+                "install_archive": kuma_archive,
+                **extra,
+            },
+            "children": {
+                "kuma_control_plane": {"hosts": {f"{PREFIX}-cp": {}}},
+                "kuma_dataplanes": {"hosts": {h: {"kuma_sidecars": [sidecar]} for h in hosts}},
+            },
+        }
+    }
+    path = tmp / "inventory.json"  # JSON is YAML: the yaml inventory plugin reads it
+    path.write_text(json.dumps(inv, indent=1))
+    path.rename(tmp / "inventory.yml")
+    return tmp / "inventory.yml"
+
+
+PING = """\
+- name: Baseline, ping every host of the same inventory
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
+    env = ansible_env()
+    t0 = now()
+    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
+                          capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    seconds = now() - t0
+    log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
+                          "unreachable": int(m.group(4)), "failed": int(m.group(5))}
+             for m in RECAP.finditer(proc.stdout)}
+    return {"seconds": seconds, "rc": proc.returncode, "recap": recap,
+            "changed": sum(v["changed"] for v in recap.values()),
+            "tasks_ok": sum(v["ok"] for v in recap.values())}
+
+
+def online_count(cp: str) -> int:
+    """Dataplanes online in the CP, asked on the CP container (its API is on loopback)."""
+    code = ("import json,urllib.request;"
+            "d=json.load(urllib.request.urlopen('http://127.0.0.1:5681/meshes/default/dataplanes/_overview?size=1000'));"
+            "print(sum(1 for i in d['items'] if any(s.get('connectTime') and not s.get('disconnectTime') "
+            "for s in (i.get('dataplaneInsight') or {}).get('subscriptions') or [])))")
+    r = sh(["docker", "exec", cp, "python3", "-c", code], check=False, timeout=60)
+    try:
+        return int(r.stdout.strip())
+    except ValueError:
+        return -1
+
+
+def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, extra: dict,
+         timeout: float) -> dict:
+    remove_all()
+    ensure_network()
+    hosts = [f"{PREFIX}-h{i}" for i in range(1, n_hosts + 1)]
+    names = [f"{PREFIX}-cp", *hosts]
+    t0 = now()
+    with ThreadPoolExecutor(4) as ex:
+        list(ex.map(lambda n: start_container(img, n), names))
+        list(ex.map(wait_systemd, names))
+    boot = now() - t0
+    tag = f"h{n_hosts}-r{replicas}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="kb-roll-") as td:
+            tmp = Path(td)
+            inv = inventory(tmp, hosts, replicas, kuma_archive, extra)
+            ping = tmp / "ping.yml"
+            ping.write_text(PING)
+            deploy = ROOT / "playbooks" / "deploy-mesh.yml"
+            row = {"hosts": n_hosts, "replicas": replicas, "sidecars": n_hosts * replicas,
+                   "containers_boot_s": boot}
+            row["baseline_before"] = playbook(inv, ping, logs / f"{tag}-ping1.log", timeout)
+            row["first"] = playbook(inv, deploy, logs / f"{tag}-first.log", timeout)
+            if row["first"]["rc"] != 0:
+                row["error"] = "first run failed: see " + str(logs / f"{tag}-first.log")
+                return row
+            row["online_after_first"] = online_count(f"{PREFIX}-cp")
+            row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
+            row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
+            base = (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2
+            row["baseline_s"] = base
+            row["rerun_over_baseline"] = row["rerun"]["seconds"] / base
+            row["first_over_baseline"] = row["first"]["seconds"] / base
+            return row
+    finally:
+        remove_all()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hosts", default="1,2,4,8")
+    ap.add_argument("--replicas", default="1,3,6")
+    ap.add_argument("--cells", default="", help="explicit cells 'H:R,H:R' (overrides the grid)")
+    ap.add_argument("--timeout", type=float, default=1800, help="per ansible-playbook run")
+    ap.add_argument("--extra-vars", default="{}", help="JSON vars added to the inventory (candidate knobs)")
+    ap.add_argument("--label", default="rollout")
+    args = ap.parse_args()
+    if args.cells:
+        cells = [tuple(map(int, c.split(":"))) for c in args.cells.split(",")]
+    else:
+        cells = [(h, r) for h in map(int, args.hosts.split(",")) for r in map(int, args.replicas.split(","))]
+    extra = json.loads(args.extra_vars)
+
+    img, kuma_archive = image(), archive()
+    logs = ROOT / "benchmarks" / "results" / "raw" / args.label
+    logs.mkdir(parents=True, exist_ok=True)
+    out = {"machine": machine(), "image": img, "cells": [], "extra_vars": extra,
+           "grid": [f"{h}x{r}" for h, r in cells]}
+    for h, r in cells:
+        print(f"cell {h} hosts x {r} replicas", flush=True)
+        try:
+            row = cell(img, kuma_archive, h, r, logs, extra, args.timeout)
+        except Exception as exc:  # noqa: BLE001 - report the cell, go on with the grid
+            row = {"hosts": h, "replicas": r, "sidecars": h * r, "error": repr(exc)[:2000]}
+        out["cells"].append(row)
+        if "rerun" in row:
+            print(f"  first {row['first']['seconds']:.1f}s  rerun {row['rerun']['seconds']:.1f}s "
+                  f"(changed={row['rerun']['changed']})  ping {row['baseline_s']:.1f}s  "
+                  f"rerun/ping {row['rerun_over_baseline']:.2f}  online {row['online_after_first']}", flush=True)
+        else:
+            print(f"  error: {row.get('error')}", flush=True)
+        write_json(args.label, out)  # after every cell: a partial grid is still a result
+    print(ROOT / "benchmarks" / "results" / f"{args.label}.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn benchmarks/results/*.json into results.md and bench.png (measured, never asserted)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def load(name: str) -> dict | None:
+    p = RESULTS / f"{name}.json"
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def ms(x: float) -> str:
+    return f"{x:.2f}" if x < 10 else f"{x:.0f}"
+
+
+def mib(kib: float | None) -> str:
+    return "-" if kib is None else f"{kib / 1024:.1f}"
+
+
+def register_section(reg: dict, out: list[str]) -> None:
+    out.append("## 1. Registration cost per Dataplane (one real kuma-cp on loopback)\n")
+    out.append("Each path registers N fresh Dataplanes (the mesh is emptied between paths, untimed); "
+               "\"no-op\" re-runs the same N once they exist. Baseline (b) = raw `requests.Session` "
+               "PUT loop in the same invocation.\n")
+    out.append("| N | path | kind | total s | ms / entity | x floor (b) |")
+    out.append("|---:|---|---|---:|---:|---:|")
+    names = {
+        "floor": "(b) floor: requests.Session PUT loop",
+        "module_inproc": "(a) module main() in-process (module's own cost)",
+        "ansible": "(a) ansible-playbook loop of kuma.universal.dataplane",
+        "ansible_ping": "ansible-playbook loop of ansible.builtin.ping (Ansible per-item cost)",
+        "ansible_ping0": "ansible-playbook, 0 items (fixed start-up, total)",
+        "kumactl": "(c) one `kumactl apply` per Dataplane",
+        "floor_again": "(b') floor again, end of the run (drift)",
+        "batch_inproc": "candidate: one module run for N Dataplanes, in-process",
+        "batch_ansible": "candidate: one Ansible task for N Dataplanes (batch module)",
+    }
+    by = {}
+    for r in reg["runs"]:
+        by[(r["n"], r["path"], r["kind"])] = r
+    for n in reg["sizes"]:
+        floor = by.get((n, "floor", "create"))
+        floor_noop = by.get((n, "floor", "noop"))
+        for r in [x for x in reg["runs"] if x["n"] == n]:
+            base = floor_noop if r["kind"] == "noop" and floor_noop else floor
+            ratio = f"{r['per_entity_ms'] / base['per_entity_ms']:.1f}" if base and r["kind"] != "fixed" else "-"
+            per = ms(r["per_entity_ms"]) if r["kind"] != "fixed" else "-"
+            out.append(f"| {n} | {names.get(r['path'], r['path'])} | {r['kind']} | {r['seconds']:.2f} | {per} | {ratio} |")
+    out.append("")
+    out.append("Ratios asked by issue 5 (create, per entity):\n")
+    out.append("| N | a/b: Ansible loop / floor | a/b: module in-process / floor | c/a: kumactl / Ansible loop | "
+               "c/a: kumactl / module in-process | Ansible per-item share of (a) |")
+    out.append("|---:|---:|---:|---:|---:|---:|")
+    for n in reg["sizes"]:
+        g = lambda p, k="create": by.get((n, p, k), {}).get("per_entity_ms")  # noqa: E731
+        fl, ia, an, kc, pg = g("floor"), g("module_inproc"), g("ansible"), g("kumactl"), g("ansible_ping", "noop")
+        cells = [
+            f"{an / fl:.0f}x" if an and fl else "-",
+            f"{ia / fl:.1f}x" if ia and fl else "-",
+            f"{kc / an:.2f}x" if kc and an else "-",
+            f"{kc / ia:.0f}x" if kc and ia else "-",
+            f"{pg / an:.0%} (ping {ms(pg)} ms of {ms(an)} ms)" if pg and an else "-",
+        ]
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    out.append("")
+
+
+def rollout_section(ro: dict, out: list[str]) -> None:
+    out.append("## 2. Rollout: playbooks/deploy-mesh.yml on systemd containers\n")
+    out.append(f"Grid run: {', '.join(ro.get('grid', []))} (hosts x replicas). Fresh containers per cell "
+               f"(one CP container + the data-plane hosts). Baseline = a play that only pings the same hosts, "
+               f"run before and after in the same cell (mean shown).")
+    if ro.get("extra_vars"):
+        out.append(f" Extra inventory vars: `{json.dumps(ro['extra_vars'])}`.")
+    out.append("\n")
+    out.append("| hosts | replicas | sidecars | first run s | re-run s | re-run changed | ping baseline s | "
+               "re-run / baseline | first / baseline | online after first |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for c in ro["cells"]:
+        if "rerun" not in c:
+            out.append(f"| {c['hosts']} | {c['replicas']} | {c['sidecars']} | "
+                       f"{c.get('first', {}).get('seconds', float('nan')):.1f} | - | - | - | - | - | "
+                       f"error: {str(c.get('error', ''))[:120]} |")
+            continue
+        out.append(f"| {c['hosts']} | {c['replicas']} | {c['sidecars']} | {c['first']['seconds']:.1f} | "
+                   f"{c['rerun']['seconds']:.1f} | {c['rerun']['changed']} | {c['baseline_s']:.1f} | "
+                   f"{c['rerun_over_baseline']:.1f}x | {c['first_over_baseline']:.1f}x | "
+                   f"{c['online_after_first']}/{c['sidecars']} |")
+    out.append("")
+
+
+def dp_section(dp: dict, out: list[str]) -> None:
+    if "startup" in dp:
+        s = dp["startup"]
+        out.append("## 3. kuma-dp start -> Dataplane online\n")
+        out.append(f"kuma-dp run against the loopback CP, Dataplane registered through the API first, "
+                   f"{dp['role_concurrency_source']}. \"online\" = the CP lists a connected subscription; "
+                   f"\"ready\" = kuma-dp's /ready (Envoy configured).\n")
+        out.append("| measure | samples | median s | p90 s | min s | max s |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for lbl, v in [("one kuma-dp: start -> online", s["sequential"]["online"]),
+                       ("one kuma-dp: start -> ready", s["sequential"]["ready"]),
+                       (f"{s['burst']['replicas']} started together: start -> all online", s["burst"]["all_online"]),
+                       (f"{s['burst']['replicas']} started together: each start -> online", s["burst"]["each_online"])]:
+            out.append(f"| {lbl} | {v['n']} | {v['median']:.3f} | {v['p90']:.3f} | {v['min']:.3f} | {v['max']:.3f} |")
+        out.append("")
+    if "memory" in dp:
+        out.append("## 4. Memory per replica (kuma-dp + Envoy)\n")
+        a = dp["args"]
+        out.append(f"{a['replicas']} replicas per configuration run side by side, each with one HTTP inbound "
+                   f"in front of a tiny local HTTP server; medians over replicas, KiB from /proc. \"after load\": "
+                   f"{a['load_requests']} requests per replica through its inbound (4 keep-alive clients, "
+                   f"capped at {a['load_seconds']:.0f} s). PSS splits pages shared between the replicas "
+                   f"(same binaries); RSS counts them in full.\n")
+        out.append("| configuration | Envoy threads | idle RSS MiB (kuma-dp + Envoy = total) | idle PSS total MiB | "
+                   "after-load RSS MiB (kuma-dp + Envoy = total) | after-load PSS total MiB | total RSS vs kuma-dp defaults |")
+        out.append("|---|---:|---|---:|---|---:|---:|")
+        ref = next((m for m in dp["memory"] if m["concurrency"] is None), None)
+        for m in dp["memory"]:
+            i, L = m["idle"], m["after_load"]
+            ratio = f"{i['total_rss_kib'] / ref['idle']['total_rss_kib']:.3f}" if ref else "-"
+            out.append(f"| {m['label']} | {i['envoy_threads']:.0f} | {mib(i['kuma_dp_rss'])} + {mib(i['envoy_rss'])} = "
+                       f"{mib(i['total_rss_kib'])} | {mib(i['total_pss_kib'])} | {mib(L['kuma_dp_rss'])} + "
+                       f"{mib(L['envoy_rss'])} = {mib(L['total_rss_kib'])} | {mib(L['total_pss_kib'])} | {ratio} |")
+        out.append("")
+        if any("kuma_dp_rss_anon" in m["idle"] for m in dp["memory"]):
+            out.append("Resident anonymous memory (heap, stacks) vs file-backed (the binaries' pages), idle, MiB:\n")
+            out.append("| configuration | kuma-dp anon | kuma-dp file | Envoy anon | Envoy file |")
+            out.append("|---|---:|---:|---:|---:|")
+            for m in dp["memory"]:
+                i = m["idle"]
+                out.append(f"| {m['label']} | {mib(i.get('kuma_dp_rss_anon'))} | {mib(i.get('kuma_dp_rss_file'))} | "
+                           f"{mib(i.get('envoy_rss_anon'))} | {mib(i.get('envoy_rss_file'))} |")
+            out.append("")
+
+
+def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
+    ax = axes[0]
+    if ro:
+        for r in sorted({c["replicas"] for c in ro["cells"]}):
+            cells = sorted([c for c in ro["cells"] if c["replicas"] == r and "rerun" in c], key=lambda c: c["sidecars"])
+            if not cells:
+                continue
+            xs = [c["sidecars"] for c in cells]
+            ax.plot(xs, [c["first"]["seconds"] for c in cells], "o-", label=f"first run, {r} replica(s)/host")
+            ax.plot(xs, [c["rerun"]["seconds"] for c in cells], "s--", label=f"no-op re-run, {r}/host")
+            ax.plot(xs, [c["baseline_s"] for c in cells], "x:", label=f"ping baseline, {r}/host")
+            for c in cells:
+                ax.annotate(f"{c['hosts']}h", (c["sidecars"], c["first"]["seconds"]), fontsize=7,
+                            textcoords="offset points", xytext=(3, 3))
+        ax.set_xlabel("sidecars (hosts x replicas)")
+        ax.set_ylabel("wall time, s")
+        ax.set_title("deploy-mesh.yml rollout vs sidecars")
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "rollout not run", ha="center")
+    ax = axes[1]
+    if reg:
+        paths = ["floor", "module_inproc", "ansible", "kumactl", "ansible_ping"]
+        labels = ["floor (b)", "module\nin-process", "Ansible\nloop (a)", "kumactl\napply (c)", "Ansible ping\n(per item)"]
+        width = 0.8 / len(reg["sizes"])
+        for k, n in enumerate(reg["sizes"]):
+            vals = []
+            for p in paths:
+                kind = "noop" if p == "ansible_ping" else "create"
+                row = next((r for r in reg["runs"] if r["n"] == n and r["path"] == p and r["kind"] == kind), None)
+                vals.append(row["per_entity_ms"] if row else 0)
+            ax.bar([i + k * width for i in range(len(paths))], vals, width, label=f"N={n}")
+        ax.set_xticks([i + width * (len(reg["sizes"]) - 1) / 2 for i in range(len(paths))], labels, fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("ms per Dataplane (log)")
+        ax.set_title("Registration cost per Dataplane")
+        ax.legend(fontsize=8)
+    ax = axes[2]
+    if dp and "memory" in dp:
+        ms_ = dp["memory"]
+        xs = range(len(ms_))
+        for j, (key, lbl) in enumerate([("idle", "idle"), ("after_load", "after load")]):
+            d = [m[key]["kuma_dp_rss"] / 1024 for m in ms_]
+            e = [m[key]["envoy_rss"] / 1024 for m in ms_]
+            pos = [x + j * 0.4 for x in xs]
+            ax.bar(pos, d, 0.38, label=f"kuma-dp RSS ({lbl})", color=["#4c72b0", "#8da0cb"][j])
+            ax.bar(pos, e, 0.38, bottom=d, label=f"Envoy RSS ({lbl})", color=["#dd8452", "#fdb462"][j])
+        ax.set_xticks([x + 0.2 for x in xs], [m["label"].replace(" (", "\n(") for m in ms_], fontsize=7)
+        ax.set_ylabel("MiB per replica")
+        ax.set_title("Memory per replica")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = RESULTS / "bench.png"
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main() -> None:
+    reg, ro, dp = load("register"), load("rollout"), load("dataplane")
+    any_ = reg or ro or dp
+    if not any_:
+        sys.exit("no results yet")
+    m = any_["machine"]
+    out = ["# kuma.universal benchmarks: results\n",
+           f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['mem_total_gib']} GiB RAM, kernel {m['kernel']}, "
+           f"Python {m['python']}; load average at start {m['loadavg_at_start']} (the CPUs are shared with other "
+           f"work: absolute times are noisy, ratios within one invocation less so). Collection at "
+           f"{m.get('git_head', '?')}{' (plugins/roles/playbooks had uncommitted changes)' if m.get('collection_dirty') else ''}. "
+           f"Kuma 2.14.3 (kuma-cp memory store), Envoy 1.38.2.\n",
+           "Measured, never asserted. `make bench` writes this file, the raw JSON beside it and `bench.png`.\n"]
+    mode = (RESULTS / "MODE").read_text().strip() if (RESULTS / "MODE").exists() else ""
+    if mode:
+        out.append(f"Mode: {mode}\n")
+    if reg:
+        register_section(reg, out)
+    if ro:
+        rollout_section(ro, out)
+    if dp:
+        dp_section(dp, out)
+    extra = RESULTS / "notes.md"
+    if extra.exists():
+        out.append(extra.read_text())
+    out.append(f"![benchmarks](bench.png)\n")
+    (RESULTS / "results.md").write_text("\n".join(out))
+    print(plot(reg, ro, dp))
+    print(RESULTS / "results.md")
+
+
+if __name__ == "__main__":
+    main()

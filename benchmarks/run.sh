@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench: every figure of issue 5 into benchmarks/results/ (results.md, *.json, bench.png).
+# Measured, never asserted: a stage that fails is reported and the others still run.
+#
+#   BENCH_MODE=quick (default)  registration N=100,500 (the Ansible loop at N=100 only),
+#                               kuma-dp start/memory, rollout on a reduced grid
+#   BENCH_MODE=full             the Ansible loop at N=500 too, and the full rollout grid
+#                               1,2,4,8 hosts x 1,3,6 replicas
+#   BENCH_ONLY=register,dataplane,rollout   run a subset (the report uses what is there)
+#   BENCH_ROLLOUT_CELLS="H:R,..."           an explicit rollout grid
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+MODE="${BENCH_MODE:-quick}"
+ONLY="${BENCH_ONLY:-register,dataplane,rollout}"
+PY=.venv/bin/python
+RES=benchmarks/results
+mkdir -p "$RES/raw"
+
+# Tool chain: the project's .venv (requirements-dev.txt) plus matplotlib for the plot.
+if [ ! -x "$PY" ] || [ ! -f .venv/.installed ]; then
+  make venv
+fi
+[ -e build/collections/ansible_collections/kuma/universal ] || make collection
+if [ ! -f .venv/.bench-installed ] || [ benchmarks/requirements.txt -nt .venv/.bench-installed ]; then
+  .venv/bin/pip install -q -r benchmarks/requirements.txt
+  touch .venv/.bench-installed
+fi
+KUMA_ARCHIVE="${KUMA_ARCHIVE:-$(bash scripts/kuma-dist.sh)}"
+export KUMA_ARCHIVE
+
+case "$MODE" in
+  quick)
+    reg_args=(--sizes 100,500 --ansible-sizes 100)
+    dp_args=(--samples 10 --bursts 3 --burst 6 --replicas 3)
+    roll_cells="${BENCH_ROLLOUT_CELLS:-1:1,2:1,4:1,8:1,1:3,1:6,4:3}"
+    echo "quick (default): the Ansible registration loop at N=100 only; rollout on the cells ${roll_cells} (hosts:replicas). BENCH_MODE=full runs N=500 through Ansible and the full 4x3 grid." > "$RES/MODE"
+    ;;
+  full)
+    reg_args=(--sizes 100,500 --ansible-sizes 100,500)
+    dp_args=(--samples 20 --bursts 5 --burst 6 --replicas 3)
+    roll_cells="${BENCH_ROLLOUT_CELLS:-}"
+    echo "full: every path at N=100 and N=500; rollout grid ${roll_cells:-1,2,4,8 hosts x 1,3,6 replicas}." > "$RES/MODE"
+    ;;
+  *) die "BENCH_MODE must be quick or full" ;;
+esac
+
+status=0
+stage() {  # stage <name> <script> [args...]
+  local name=$1; shift
+  case ",$ONLY," in *",$name,"*) ;; *) return 0 ;; esac
+  log "bench: $name ($MODE)"
+  if ! (cd benchmarks && "../$PY" "$@") 2>&1 | tee "$RES/raw/$name.log"; then
+    log "bench: $name FAILED (see $RES/raw/$name.log); the report shows what exists"
+    status=1
+  fi
+}
+
+stage register bench_register.py "${reg_args[@]}"
+stage dataplane bench_dp.py "${dp_args[@]}"
+if [ -n "$roll_cells" ]; then
+  stage rollout bench_rollout.py --cells "$roll_cells"
+else
+  stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6
+fi
+
+(cd benchmarks && "../$PY" report.py)
+log "bench: results in $RES/results.md and $RES/bench.png"
+exit $status
