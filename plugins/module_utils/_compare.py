@@ -52,24 +52,38 @@ def parse_go_duration(text):
     return sign * int(total)
 
 
-def is_zero(value):
-    """What the CP omits from its answers: None, false, 0, "" and empty containers."""
-    if value is None or value is False:
-        return True
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+def is_zero(value, keep_false=False):
+    """What the CP omits from its answers: None, "", empty containers and (for protobuf
+    scalars) false and 0. keep_false: false and 0 are values (wrapper types, Go pointers)."""
+    if value is None:
         return True
     if isinstance(value, (str, list, dict, tuple)) and len(value) == 0:
+        return True
+    if keep_false:
+        return False
+    if value is False:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
         return True
     return False
 
 
-def canonical(value):
-    """A comparable form: zero-valued map entries dropped, durations as nanoseconds."""
+def canonical(value, significant_false=(), strict=False):
+    """A comparable form: zero-valued map entries dropped, durations as nanoseconds.
+
+    significant_false: keys whose false/0 is a value (protobuf wrapper fields such as the
+    Mesh's passthrough, whose default is true). strict: false/0 always count (JSON from Go
+    pointers, as in newer resources' spec).
+    """
     if isinstance(value, dict):
-        items = ((str(k), canonical(v)) for k, v in value.items())
-        return {k: v for k, v in items if not is_zero(v)}
+        out = {}
+        for key, item in value.items():
+            item = canonical(item, significant_false, strict)
+            if not is_zero(item, keep_false=strict or key in significant_false):
+                out[str(key)] = item
+        return out
     if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
+        return [canonical(v, significant_false, strict) for v in value]
     if isinstance(value, str):
         nanos = parse_go_duration(value)
         if nanos is not None:
@@ -91,8 +105,13 @@ def canonical_set(values):
     return [unique[k] for k in sorted(unique)]
 
 
-def same(desired, current):
-    return canonical({"v": desired}) == canonical({"v": current})
+def same(desired, current, significant_false=(), strict=False):
+    return canonical({"v": desired}, significant_false, strict) == canonical({"v": current}, significant_false, strict)
+
+
+def same_strict(desired, current):
+    """For JSON produced from Go structs with pointers: false and 0 are values."""
+    return same(desired, current, strict=True)
 
 
 def user_labels(labels):
@@ -138,8 +157,8 @@ def field_diff(desired, current, equal=same):
         have = current.get(field)
         if not equal(want, have):
             changed.append(field)
-            if not is_zero(have):
+            if not is_zero(have, keep_false=True):
                 before[field] = have
-            if not is_zero(want):
+            if not is_zero(want, keep_false=True):
                 after[field] = want
     return changed, nest(before), nest(after)

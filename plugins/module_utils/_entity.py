@@ -24,7 +24,7 @@ def ensure_entity(client, path, state, check_mode, desired_fields, current_field
     if state == "absent":
         if current is None:
             return result, None
-        before = {k: v for k, v in current_fields(current).items() if not is_zero(v)}
+        before = {k: v for k, v in current_fields(current).items() if not is_zero(v, keep_false=True)}
         result["changed"] = True
         result["diff"] = {"before": nest(before), "after": {}}
         if not check_mode:
@@ -37,7 +37,7 @@ def ensure_entity(client, path, state, check_mode, desired_fields, current_field
     if current is None:
         result["changed"] = True
         result["created"] = True
-        result["diff"] = {"before": {}, "after": nest({k: v for k, v in desired_fields.items() if not is_zero(v)})}
+        result["diff"] = {"before": {}, "after": nest({k: v for k, v in desired_fields.items() if not is_zero(v, keep_false=True)})}
     elif changed:
         result["changed"] = True
         result["diff"] = {"before": before, "after": after}

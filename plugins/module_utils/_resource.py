@@ -10,7 +10,7 @@ Only what the task gives is managed: options left out keep the control plane's v
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._compare import strip_cp_meta, user_labels
+from ansible_collections.kuma.universal.plugins.module_utils._compare import same, same_strict, strip_cp_meta, user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
 from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
 
@@ -24,6 +24,9 @@ MESH_DICT_OPTIONS = {
     "routing": "routing",
     "constraints": "constraints",
 }
+# Protobuf wrapper fields of the Mesh: unlike plain protobuf scalars, their false / 0 is kept
+# by the CP and differs from unset (passthrough defaults to true).
+MESH_SIGNIFICANT_FALSE = frozenset(("passthrough", "sharedSpanContext", "sampling"))
 # Kinds whose fields sit at the top level of the entity (the pre-"spec" resource model).
 # Every newer kind wraps its fields in "spec".
 FLAT_KINDS = frozenset((
@@ -54,7 +57,11 @@ def _check_name(name, errors, field="name"):
                       % (field, name))
 
 
-def _converge(kmod, path, desired, base_body):
+def _same_mesh(desired, current):
+    return same(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
+
+
+def _converge(kmod, path, desired, base_body, equal):
     """desired: flat {top-level JSON key: value} managed here; base_body: type/name/mesh."""
 
     def current_fields(entity):
@@ -79,7 +86,7 @@ def _converge(kmod, path, desired, base_body):
         return body
 
     return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, desired, current_fields,
-                         build_body)
+                         build_body, equal=equal)
 
 
 def ensure_mesh(kmod):
@@ -101,7 +108,7 @@ def ensure_mesh(kmod):
     if p["state"] == "absent":
         desired = {}
     result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
-                             {"type": "Mesh", "name": p["name"]})
+                             {"type": "Mesh", "name": p["name"]}, _same_mesh)
     result["mesh"] = body or {}
     return result
 
@@ -150,7 +157,9 @@ def ensure_resource(kmod):
     base = {"type": kind, "name": p["name"]}
     if mesh_scoped:
         base["mesh"] = mesh
-    result, body = _converge(kmod, path, desired, base)
+    # Older kinds are protobuf (false / 0 omitted by the CP); newer ones are Go structs whose
+    # optional fields are pointers (false / 0 kept), so compare those strictly.
+    result, body = _converge(kmod, path, desired, base, same if kind in FLAT_KINDS else same_strict)
     result["resource"] = body or {}
     result["path"] = path
     return result

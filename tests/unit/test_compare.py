@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, field_diff, parse_go_duration, same, strip_cp_meta,
+    canonical_set, field_diff, parse_go_duration, same, same_strict, strip_cp_meta,
 )
 
 
@@ -48,3 +48,13 @@ def test_field_diff_nests_changed_fields():
     assert changed == ["a.c", "d"]
     assert before == {"a": {"c": 5}}
     assert after == {"a": {"c": 2}, "d": 3}
+
+
+def test_significant_false_for_wrapper_fields_and_strict_mode():
+    # Mesh networking.outbound.passthrough is a BoolValue: false is not "unset" (default true)
+    assert not same({"outbound": {"passthrough": False}}, None, significant_false=("passthrough",))
+    assert same({"outbound": {"passthrough": False}}, {"outbound": {"passthrough": False}},
+                significant_false=("passthrough",))
+    assert same({"zoneEgress": False}, {}, significant_false=("passthrough",))
+    assert not same_strict({"enabled": False}, {})
+    assert same_strict({"enabled": False, "tags": {}}, {"enabled": False})
