@@ -21,7 +21,7 @@ description:
     the C(kuma.io/zone) inbound tag, timestamps, inbound health) never shows as a change; inbound and
     outbound lists are compared as sets.
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes

@@ -14,7 +14,7 @@ description:
   - A proxy is online while one of its xDS subscriptions has a connect time and no disconnect time
     (Kuma has no status field). Use with C(until) to wait for proxies.
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes.INFO_MODULE

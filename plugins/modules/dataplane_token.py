@@ -13,12 +13,12 @@ description:
     with a validity. C(kuma-dp run --dataplane-token-file) presents it to the control plane.
   - Issuing needs admin rights on the API; by default Kuma treats callers on the control plane's
     loopback as admin, otherwise give O(api_token) (an admin user token).
-  - With O(current_token) the module keeps that token (RV(changed=false)) when it is still good and
+  - With O(current_token) the module keeps that token (C(changed=false)) when it is still good and
     issues a new one otherwise; RV(reason) says why.
   - The token is a secret. It is never written to a message, but it is in the result, so callers
     B(must) set C(no_log) to V(true) on the task.
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes
@@ -73,7 +73,7 @@ notes:
   - The token's own claims (C(Name), C(Mesh), C(Tags), C(exp)) are decoded locally without a request.
   - A token whose id is listed in the revocation secret C(dataplane-token-revocations-<mesh>) is replaced
     too (RV(reason=revoked)).
-  - In check mode nothing is issued; RV(changed) says whether a token would be, and RV(token) is empty.
+  - In check mode nothing is issued; C(changed) says whether a token would be, and RV(token) is empty.
 seealso:
   - module: kuma.universal.dataplane
 """

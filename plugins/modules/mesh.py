@@ -16,7 +16,7 @@ description:
     rewrites (V(90s) comes back as V(1m30s)) never show as a change; labels C(kuma.io/*) are ignored.
   - On a zone control plane attached to a global one, Meshes are created on the global control plane.
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes

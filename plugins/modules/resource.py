@@ -17,7 +17,7 @@ description:
     and rewritten Go durations such as V(90s) / V(1m30s) do not count as changes; labels C(kuma.io/*)
     are ignored).
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes

@@ -176,7 +176,7 @@ class Ansible:
         })
         env.pop("KUMA_API_URL", None)
         proc = subprocess.run([os.path.join(os.path.dirname(PYTHON), "ansible-playbook"), "-i", "localhost,",
-                               str(path)], env=env, capture_output=True, text=True, cwd=ROOT)
+                               str(path)], env=env, capture_output=True, text=True, cwd=ROOT, check=False)
         try:
             output = json.loads(proc.stdout)
         except ValueError:

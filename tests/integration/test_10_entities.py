@@ -69,11 +69,11 @@ def test_dataplane_lifecycle(cp, ansible, default_mesh):
     assert ok(check_update)["changed"] is True
     assert ok(update)["changed"] is True
     expected_inbound = {"port": 9000, "servicePort": 6379, "serviceAddress": "127.0.0.1"}
+    old_tags = {"kuma.io/service": "redis", "version": "5.0"}
+    new_tags = {"kuma.io/service": "redis", "version": "7.2"}
     assert update["diff"] == {
-        "before": {"networking": {"inbound": [dict(expected_inbound, tags={"kuma.io/service": "redis",
-                                                                            "version": "5.0"})]}},
-        "after": {"networking": {"inbound": [dict(expected_inbound, tags={"kuma.io/service": "redis",
-                                                                           "version": "7.2"})]}}}
+        "before": {"networking": {"inbound": [dict(expected_inbound, tags=old_tags)]}},
+        "after": {"networking": {"inbound": [dict(expected_inbound, tags=new_tags)]}}}
     assert ok(update_again)["changed"] is False
     assert cp.get("/meshes/default/dataplanes/redis-1")["networking"]["inbound"][0]["tags"]["version"] == "7.2"
 
@@ -138,9 +138,10 @@ def test_resource_lifecycle(cp, ansible, default_mesh):
 
 
 def test_global_resource_kind(cp, ansible):
+    # Jinja-escaped template: the CP gets "{{ .DisplayName }}.it"
     args = {"kind": "HostnameGenerator", "name": "it-hostnames",
-            "spec": {"selector": {"meshService": {"matchLabels": {"team": "a"}}}, # Jinja-escaped: the CP gets "{{ .DisplayName }}.it"
-            "template": "{{ '{{' }} .DisplayName {{ '}}' }}.it"}}
+            "spec": {"selector": {"meshService": {"matchLabels": {"team": "a"}}},
+                     "template": "{{ '{{' }} .DisplayName {{ '}}' }}.it"}}
     created, repeated, deleted = ansible.play(("resource", args), ("resource", args),
                                               ("resource", {"kind": "HostnameGenerator", "name": "it-hostnames",
                                                             "state": "absent"}))

@@ -8,10 +8,10 @@ import os
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0] or os.path.join(ROOT, "build",
-                                                                                                   "collections")
+BUILD = os.path.join(ROOT, "build", "collections")
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0] or BUILD
 if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "kuma", "universal")):
-    COLLECTIONS = os.path.join(ROOT, "build", "collections")
+    COLLECTIONS = BUILD
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 sys.path.insert(0, os.path.dirname(__file__))

@@ -10,8 +10,8 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane, managed_fields_of
 
-REDIS_LEGACY = {"name": "redis-1", "inbound": [{"interface": "192.168.0.1:9000:6379",
-                                                 "tags": {"service": "redis", "version": "5.0"}}]}
+REDIS_LEGACY = {"name": "redis-1",
+                "inbound": [{"interface": "192.168.0.1:9000:6379", "tags": {"service": "redis", "version": "5.0"}}]}
 REDIS_NEW = {"name": "redis-1", "address": "192.168.0.1",
              "inbound": [{"port": 9000, "service_port": 6379, "service_address": "127.0.0.1",
                           "tags": {"kuma.io/service": "redis", "version": "5.0"}}]}
@@ -178,8 +178,8 @@ def test_validation_messages(params, message):
 
 def test_every_problem_is_reported_at_once():
     errors = errors_of(name="x", address="10.0.0.1",
-                       inbound=[{"port": 0, "tags": {"version": "1"}}, {"prot": 1, "port": 2, "service_port": 3,
-                                                                          "tags": {"service": "a"}}])
+                       inbound=[{"port": 0, "tags": {"version": "1"}},
+                                {"prot": 1, "port": 2, "service_port": 3, "tags": {"service": "a"}}])
     assert len(errors) == 3
     assert KumaInputError(errors).message.startswith("Invalid input (3 problems): ")
 
@@ -199,8 +199,8 @@ def test_absent_fields_are_not_sent_and_camel_case_is_accepted_in_nested_structu
 
 def test_normalisation_of_values():
     dp = build(name="x", address="10.0.0.1", admin_port="9901",
-               inbound=[{"port": "9000", "service_port": 80, "tags": {"kuma.io/service": "a", "version": 7,
-                                                                       "canary": True}}],
+               inbound=[{"port": "9000", "service_port": 80,
+                         "tags": {"kuma.io/service": "a", "version": 7, "canary": True}}],
                gateway=None, metrics={"conf": {"port": 5670}})
     body = dp.to_kuma()
     assert body["networking"]["admin"] == {"port": 9901}
@@ -237,15 +237,15 @@ def test_cp_additions_are_not_changes():
 def test_order_of_inbounds_and_outbounds_does_not_matter():
     two = dict(BASE, inbound=[INB, dict(INB, port=9001, tags={"kuma.io/service": "web2"})],
                outbound=[{"port": 10000, "service": "a"}, {"port": 10001, "service": "b"}])
-    swapped = dict(two, inbound=list(reversed(two["inbound"])), outbound=list(reversed(two["outbound"])))
+    swapped = {**two, "inbound": list(reversed(two["inbound"])), "outbound": list(reversed(two["outbound"]))}
     current = managed_fields_of(cp_view(build(**two).to_kuma()), False)
     assert field_diff(build(**swapped).managed_fields(), current)[0] == []
 
 
 def test_diff_shows_only_what_changed():
     old = build(**REDIS_NEW)
-    new_params = dict(REDIS_NEW, inbound=[dict(REDIS_NEW["inbound"][0], tags={"kuma.io/service": "redis",
-                                                                              "version": "7.0"})])
+    new_tags = {"kuma.io/service": "redis", "version": "7.0"}
+    new_params = {**REDIS_NEW, "inbound": [{**REDIS_NEW["inbound"][0], "tags": new_tags}]}
     current = managed_fields_of(cp_view(old.to_kuma()), False)
     changed, before, after = field_diff(build(**new_params).managed_fields(), current)
     assert changed == ["networking.inbound"]

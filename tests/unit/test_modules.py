@@ -54,8 +54,8 @@ def test_dataplane_create_repeat_update_delete(cp, capsys):
     assert result["dataplane"]["networking"]["inbound"][0]["servicePort"] == 6379
     assert result["diff"]["before"] == {}
     assert run(dataplane, REDIS, capsys)["changed"] is False
-    legacy = {"name": "redis-1", "inbound": [{"interface": "192.168.0.1:9000:6379",
-                                               "tags": {"service": "redis", "version": "5.0"}}]}
+    legacy = {"name": "redis-1",
+              "inbound": [{"interface": "192.168.0.1:9000:6379", "tags": {"service": "redis", "version": "5.0"}}]}
     result = run(dataplane, legacy, capsys)
     assert result["changed"] is False and len(result["translations"]) == 3
     update = dict(REDIS, admin_port=9901)
