@@ -162,3 +162,16 @@ def test_dataplane_info_online_from_subscriptions(cp, capsys):
         "dataplane": {"type": "Dataplane", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
                       "networking": overview["dataplane"]["networking"]}}]
     assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"
+
+
+def test_connection_options_from_environment(cp, capsys, monkeypatch):
+    monkeypatch.setenv("KUMA_API_URL", "http://127.0.0.9:15681")
+    monkeypatch.setenv("KUMA_API_TOKEN", "env-token-value")
+    cp.scripted.append(response(200, {"items": [], "next": None}))
+    result = run(dataplane_info, {}, capsys)
+    assert result["changed"] is False and result["dataplanes"] == []
+    method, path, _body, headers = cp.requests[-1]
+    assert (method, path) == ("GET", "/dataplanes/_overview")
+    assert headers["Authorization"] == "Bearer env-token-value"
+    assert result["invocation"]["module_args"]["api_url"] == "http://127.0.0.9:15681"
+    assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
