@@ -617,11 +617,13 @@ class _Builder:
                 self.errors.append("inbound[%d].port: %s:%d is already used by %s" % (i, addr, port, seen[key]))
             else:
                 seen[key] = "inbound[%d]" % i
-            service_addr = item.get("service_address") or addr
+            # Kuma's rule: checked only when service_address is given (an unset one with
+            # transparent proxying, or with the app on the inbound address, is fine).
+            service_addr = item.get("service_address")
             service_port = item.get("service_port") or port
-            if service_addr == addr and service_port == port:
+            if service_addr and service_addr == addr and service_port == port:
                 self.errors.append("inbound[%d]: service_address:service_port (%s:%d) has to differ from the "
-                                   "dataplane's address:port; set service_port or service_address"
+                                   "inbound's address:port; set another service_port or service_address"
                                    % (i, service_addr, service_port))
         for i, item in enumerate(dp.outbound):
             port = item.get("port")

@@ -151,9 +151,13 @@ INB = {"port": 9000, "service_port": 8080, "tags": {"kuma.io/service": "web"}}
     ({"address": "bad_host!", "inbound": [INB]}, "address: 'bad_host!' is not a valid IP address or domain name"),
     ({"inbound": [dict(INB, service_address="localhost")]},
      "inbound[0].service_address: 'localhost' is not a valid IP address"),
-    ({"inbound": [{"port": 9000, "tags": {"kuma.io/service": "web"}}]},
-     "inbound[0]: service_address:service_port (10.0.0.1:9000) has to differ from the dataplane's address:port; "
-     "set service_port or service_address"),
+    ({"inbound": [{"port": 9000, "service_address": "10.0.0.1", "tags": {"kuma.io/service": "web"}}]},
+     "inbound[0]: service_address:service_port (10.0.0.1:9000) has to differ from the inbound's address:port; "
+     "set another service_port or service_address"),
+    ({"inbound": [{"port": 9000, "service_port": 9000, "address": "10.0.0.2", "service_address": "10.0.0.2",
+                   "tags": {"kuma.io/service": "web"}}]},
+     "inbound[0]: service_address:service_port (10.0.0.2:9000) has to differ from the inbound's address:port; "
+     "set another service_port or service_address"),
     ({"name": "Web_1", "inbound": [INB]},
      "name: 'Web_1' must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most 253 characters)"),
     ({"mesh": "My Mesh", "inbound": [INB]}, "mesh: 'My Mesh' may only hold lowercase letters, digits, '-', '_' and '.'"),
@@ -207,6 +211,12 @@ def test_normalisation_of_values():
     assert body["networking"]["inbound"][0]["port"] == 9000
     assert body["networking"]["inbound"][0]["tags"] == {"kuma.io/service": "a", "version": "7", "canary": "true"}
     assert body["metrics"] == {"type": "prometheus", "conf": {"port": 5670}}
+
+
+def test_transparent_proxy_inbound_is_the_apps_own_port():
+    dp = build(name="x", address="10.0.0.1", inbound=[{"port": 8080, "tags": {"kuma.io/service": "web"}}],
+               transparent_proxying={"redirect_port_inbound": 15006, "redirect_port_outbound": 15001})
+    assert dp.to_kuma()["networking"]["inbound"] == [{"port": 8080, "tags": {"kuma.io/service": "web"}}]
 
 
 def test_kuma3_emitter_is_not_pretended():
