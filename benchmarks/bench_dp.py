@@ -345,7 +345,7 @@ def main() -> None:
     ap.add_argument("--burst", type=int, default=6)
     ap.add_argument("--bursts", type=int, default=3)
     ap.add_argument("--replicas", type=int, default=3, help="replicas per memory config")
-    ap.add_argument("--extra-concurrency", default="2,4,8")
+    ap.add_argument("--extra-concurrency", default="2,4,8,16")
     ap.add_argument("--load-requests", type=int, default=2000)
     ap.add_argument("--load-seconds", type=float, default=30)
     ap.add_argument("--settle", type=float, default=5)

@@ -110,11 +110,17 @@ PING = """\
       ansible.builtin.ping:
 """
 
+PROFILE = re.compile(r"^(.+?) -{2,} (\d+\.\d+)s\s*$", re.M)
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
+EXTRA_ENV: dict = {}
+
+
 def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
-    env = ansible_env()
+    # profile_tasks (ansible.posix, in the ansible package) on every run, baseline included.
+    env = ansible_env({"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
+                       "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15", **EXTRA_ENV})
     t0 = now()
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
                           capture_output=True, text=True, env=env, timeout=timeout, check=False)
@@ -123,7 +129,8 @@ def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
                           "unreachable": int(m.group(4)), "failed": int(m.group(5))}
              for m in RECAP.finditer(proc.stdout)}
-    return {"seconds": seconds, "rc": proc.returncode, "recap": recap,
+    top = [{"task": m.group(1).strip(), "seconds": float(m.group(2))} for m in PROFILE.finditer(proc.stdout)]
+    return {"seconds": seconds, "rc": proc.returncode, "recap": recap, "slowest_tasks": top,
             "changed": sum(v["changed"] for v in recap.values()),
             "tasks_ok": sum(v["ok"] for v in recap.values())}
 
@@ -139,6 +146,51 @@ def online_count(cp: str) -> int:
         return int(r.stdout.strip())
     except ValueError:
         return -1
+
+
+POLL = r"""
+import json, sys, time, urllib.request
+name = sys.argv[1]
+want_online = sys.argv[2] == "online"
+url = "http://127.0.0.1:5681/meshes/default/dataplanes/%s/_overview" % name
+print("polling", flush=True)
+end = time.time() + 120
+while time.time() < end:
+    try:
+        d = json.load(urllib.request.urlopen(url, timeout=5))
+        subs = (d.get("dataplaneInsight") or {}).get("subscriptions") or []
+        online = any(s.get("connectTime") and not s.get("disconnectTime") for s in subs)
+    except Exception:
+        online = False
+    if online == want_online:
+        print("%.6f" % time.time(), flush=True)
+        sys.exit(0)
+    time.sleep(0.02)
+sys.exit(1)
+"""
+
+
+def unit_start_samples(cp: str, host: str, name: str, samples: int) -> list[float]:
+    """systemctl start kuma-dp@<name> on the host -> the CP lists it online (host clock = container clock)."""
+    out = []
+    unit = f"kuma-dp@{name}.service"
+    for _ in range(samples):
+        sh(["docker", "exec", host, "systemctl", "stop", unit], timeout=120)
+        sh(["docker", "exec", cp, "python3", "-c", POLL, name, "offline"], timeout=150)
+        poller = subprocess.Popen(["docker", "exec", cp, "python3", "-u", "-c", POLL, name, "online"],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert poller.stdout.readline().strip() == "polling"
+            r = sh(["docker", "exec", host, "sh", "-c", f"date +%s.%N; systemctl start {unit}"], timeout=120)
+            t_start = float(r.stdout.split()[0])
+            t_online = float(poller.stdout.readline().strip())
+            out.append(t_online - t_start)
+        finally:
+            poller.wait(timeout=150)
+    return out
+
+
+UNIT_SAMPLES = 0
 
 
 def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, extra: dict,
@@ -170,6 +222,9 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             row["online_after_first"] = online_count(f"{PREFIX}-cp")
             row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
             row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
+            if UNIT_SAMPLES:
+                row["unit_start_to_online_s"] = unit_start_samples(
+                    f"{PREFIX}-cp", hosts[0], f"bench-{hosts[0]}-0", UNIT_SAMPLES)
             base = (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2
             row["baseline_s"] = base
             row["rerun_over_baseline"] = row["rerun"]["seconds"] / base
@@ -186,6 +241,9 @@ def main() -> None:
     ap.add_argument("--cells", default="", help="explicit cells 'H:R,H:R' (overrides the grid)")
     ap.add_argument("--timeout", type=float, default=1800, help="per ansible-playbook run")
     ap.add_argument("--extra-vars", default="{}", help="JSON vars added to the inventory (candidate knobs)")
+    ap.add_argument("--env", default="{}", help="JSON env added to ansible-playbook (candidate settings)")
+    ap.add_argument("--unit-samples", type=int, default=0,
+                    help="per cell: samples of systemctl start kuma-dp@<first replica of the first host> -> online")
     ap.add_argument("--label", default="rollout")
     args = ap.parse_args()
     if args.cells:
@@ -193,11 +251,14 @@ def main() -> None:
     else:
         cells = [(h, r) for h in map(int, args.hosts.split(",")) for r in map(int, args.replicas.split(","))]
     extra = json.loads(args.extra_vars)
+    EXTRA_ENV.update(json.loads(args.env))
+    global UNIT_SAMPLES
+    UNIT_SAMPLES = args.unit_samples
 
     img, kuma_archive = image(), archive()
     logs = ROOT / "benchmarks" / "results" / "raw" / args.label
     logs.mkdir(parents=True, exist_ok=True)
-    out = {"machine": machine(), "image": img, "cells": [], "extra_vars": extra,
+    out = {"machine": machine(), "image": img, "cells": [], "extra_vars": extra, "extra_env": EXTRA_ENV,
            "grid": [f"{h}x{r}" for h, r in cells]}
     for h, r in cells:
         print(f"cell {h} hosts x {r} replicas", flush=True)

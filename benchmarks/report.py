@@ -99,6 +99,47 @@ def rollout_section(ro: dict, out: list[str]) -> None:
                    f"{c['rerun_over_baseline']:.1f}x | {c['first_over_baseline']:.1f}x | "
                    f"{c['online_after_first']}/{c['sidecars']} |")
     out.append("")
+    ok = [c for c in ro["cells"] if "rerun" in c]
+
+    def slope(cells: list[dict], key: str, what: str) -> str:
+        import math
+        pts = [(math.log(c[key]), math.log(c[what]["seconds"])) for c in cells]
+        if len(pts) < 2:
+            return "-"
+        mx = sum(p[0] for p in pts) / len(pts)
+        my = sum(p[1] for p in pts) / len(pts)
+        den = sum((p[0] - mx) ** 2 for p in pts)
+        return f"{sum((p[0] - mx) * (p[1] - my) for p in pts) / den:.2f}" if den else "-"
+
+    rows = []
+    for r in sorted({c["replicas"] for c in ok}):
+        cells = sorted([c for c in ok if c["replicas"] == r], key=lambda c: c["hosts"])
+        if len(cells) > 1:
+            rows.append(f"| time vs hosts at {r} replica(s)/host ({', '.join(str(c['hosts']) for c in cells)} hosts) | "
+                        f"{slope(cells, 'hosts', 'first')} | {slope(cells, 'hosts', 'rerun')} |")
+    for h in sorted({c["hosts"] for c in ok}):
+        cells = sorted([c for c in ok if c["hosts"] == h], key=lambda c: c["replicas"])
+        if len(cells) > 1:
+            rows.append(f"| time vs replicas on {h} host(s) ({', '.join(str(c['replicas']) for c in cells)} replicas) | "
+                        f"{slope(cells, 'replicas', 'first')} | {slope(cells, 'replicas', 'rerun')} |")
+    if rows:
+        out.append("Scaling exponent k in time ~ x^k (least squares on log-log; k < 1 sub-linear, 1 linear):\n")
+        out.append("| axis | first run k | re-run k |")
+        out.append("|---|---:|---:|")
+        out.extend(rows)
+        out.append("")
+    if ok:
+        out.append("Where the re-run time goes (profile_tasks, slowest tasks of the largest cell's re-run):\n")
+        big = max(ok, key=lambda c: (c["sidecars"], c["hosts"]))
+        out.append(f"| task ({big['hosts']} hosts x {big['replicas']} replicas) | s |")
+        out.append("|---|---:|")
+        for t in big["rerun"].get("slowest_tasks", [])[:10]:
+            out.append(f"| {t['task']} | {t['seconds']:.2f} |")
+        out.append("")
+        out.append("Tasks executed per run (sum of ok over hosts, from the play recap): "
+                   + "; ".join(f"{c['hosts']}x{c['replicas']}: first {c['first']['tasks_ok']}, "
+                               f"re-run {c['rerun']['tasks_ok']}, ping {c['baseline_before']['tasks_ok']}" for c in ok)
+                   + ".\n")
 
 
 def dp_section(dp: dict, out: list[str]) -> None:
