@@ -1,0 +1,48 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""dataplane_info filters as the sidecar role uses them for pruning, and a transparent-proxy
+Dataplane (inbound on the app's own port) that converges."""
+
+from __future__ import annotations
+
+
+def dp(name, host, port, service="web"):
+    return {"name": name, "address": "127.0.0.1",
+            "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": host},
+            "inbound": [{"port": port, "service_port": port + 1000, "service_address": "127.0.0.1",
+                         "tags": {"kuma.io/service": service}}]}
+
+
+def test_info_filters_by_labels_tags_and_exact_name(cp, ansible, default_mesh):
+    setup = ansible.play(("dataplane", dp("web-a", "vm-a", 7001)), ("dataplane", dp("web-b", "vm-b", 7002)),
+                         ("dataplane", dp("web-a2", "vm-a", 7003, service="api")))
+    assert all(r["changed"] for r in setup), [r.get("msg") for r in setup]
+    by_host, by_tag, by_name, everything, other_mesh = ansible.play(
+        ("dataplane_info", {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-a"}}),
+        ("dataplane_info", {"mesh": "default", "tags": {"kuma.io/service": "web"}}),
+        ("dataplane_info", {"mesh": "default", "name": "web-a"}),
+        ("dataplane_info", {}),
+        ("dataplane_info", {"mesh": "default", "labels": {"kuma.universal/host": "nowhere"}}))
+    assert [d["name"] for d in by_host["dataplanes"]] == ["web-a", "web-a2"]
+    assert [d["name"] for d in by_tag["dataplanes"]] == ["web-a", "web-b"]
+    assert [d["name"] for d in by_name["dataplanes"]] == ["web-a"]  # not web-a2: exact name
+    assert {"web-a", "web-b", "web-a2"} <= {d["name"] for d in everything["dataplanes"]}
+    assert other_mesh["dataplanes"] == []
+    web_a = by_name["dataplanes"][0]
+    assert web_a["online"] is False and web_a["kuma_dp_version"] is None and web_a["connect_time"] is None
+    assert web_a["services"] == ["web"] and web_a["address"] == "127.0.0.1"
+    assert web_a["labels"]["kuma.universal/host"] == "vm-a" and web_a["labels"]["kuma.io/mesh"] == "default"
+    assert web_a["dataplane"]["networking"]["inbound"][0]["port"] == 7001
+    ansible.play(*[("dataplane", {"name": n, "state": "absent"}) for n in ("web-a", "web-b", "web-a2")])
+
+
+def test_transparent_proxy_dataplane_converges(cp, ansible, default_mesh):
+    args = {"name": "tp-1", "address": "127.0.0.1",
+            "inbound": [{"port": 8080, "tags": {"kuma.io/service": "tp", "kuma.io/protocol": "http"}}],
+            "transparent_proxying": {"redirect_port_inbound": 15006, "redirect_port_outbound": 15001,
+                                     "reachable_services": ["redis", "backend"]}}
+    created, repeated, deleted = ansible.play(("dataplane", args), ("dataplane", args),
+                                              ("dataplane", {"name": "tp-1", "state": "absent"}))
+    assert created["changed"] is True, created.get("msg")
+    assert repeated["changed"] is False
+    assert deleted["changed"] is True
