@@ -140,10 +140,9 @@ class KumaClient:
         self.session.headers.update({"Accept": "application/json"})
         if api_token:
             self.session.headers["Authorization"] = "Bearer %s" % api_token
-        if not validate_certs:
-            self.session.verify = False
-        elif ca_path:
-            self.session.verify = ca_path
+        # Passed with every request: a session-level setting loses to REQUESTS_CA_BUNDLE /
+        # CURL_CA_BUNDLE from the environment, which would silently drop ca_path.
+        self.verify = False if not validate_certs else (ca_path or True)
         self._version = None
         self._resource_types = None
 
@@ -154,7 +153,7 @@ class KumaClient:
         With ok_missing, a 404 returns (404, None) instead of raising.
         """
         url = self.base_url + path
-        kwargs = {"params": params, "timeout": self.timeout}
+        kwargs = {"params": params, "timeout": self.timeout, "verify": self.verify}
         if body is not None:
             kwargs["json"] = body
         attempt = 0

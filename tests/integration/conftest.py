@@ -59,8 +59,9 @@ class ControlPlane:
     def __init__(self, bin_dir, work_dir):
         self.bin_dir = bin_dir
         self.work_dir = work_dir
-        self.ports = {name: free_port() for name in ("api", "dp", "diag", "mads", "intercp")}
+        self.ports = {name: free_port() for name in ("api", "https", "dp", "diag", "mads", "intercp")}
         self.url = "http://127.0.0.1:%d" % self.ports["api"]
+        self.https_url = "https://localhost:%d" % self.ports["https"]
         self.dp_address = "https://127.0.0.1:%d" % self.ports["dp"]
         self.ca_cert = str(work_dir / "kuma-cp.crt")
         self.proc = None
@@ -73,7 +74,8 @@ class ControlPlane:
             "KUMA_GENERAL_WORK_DIR": str(self.work_dir),
             "KUMA_API_SERVER_HTTP_INTERFACE": "127.0.0.1",
             "KUMA_API_SERVER_HTTP_PORT": str(self.ports["api"]),
-            "KUMA_API_SERVER_HTTPS_ENABLED": "false",
+            "KUMA_API_SERVER_HTTPS_INTERFACE": "127.0.0.1",
+            "KUMA_API_SERVER_HTTPS_PORT": str(self.ports["https"]),
             "KUMA_DP_SERVER_PORT": str(self.ports["dp"]),
             "KUMA_DIAGNOSTICS_SERVER_PORT": str(self.ports["diag"]),
             "KUMA_MONITORING_ASSIGNMENT_SERVER_PORT": str(self.ports["mads"]),

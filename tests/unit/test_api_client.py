@@ -146,6 +146,20 @@ def test_paging_follows_next(cp):
     assert len(cp.requests) == 2
 
 
-def test_ca_path_and_validate_certs(cp):
-    assert KumaClient(ca_path="/tmp/ca.pem", session=cp.session()).session.verify == "/tmp/ca.pem"
-    assert KumaClient(ca_path="/tmp/ca.pem", validate_certs=False, session=cp.session()).session.verify is False
+@pytest.mark.parametrize("kwargs, verify", [
+    ({"ca_path": "/tmp/ca.pem"}, "/tmp/ca.pem"),
+    ({"ca_path": "/tmp/ca.pem", "validate_certs": False}, False),
+    ({}, True),
+])
+def test_ca_path_and_validate_certs_win_over_the_environment(monkeypatch, kwargs, verify):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    seen = []
+
+    class Recorder(FakeCP):
+        def send(self, request, **send_kwargs):
+            seen.append(send_kwargs["verify"])
+            return super().send(request, **send_kwargs)
+
+    fake = Recorder()
+    KumaClient("https://localhost:5682", session=fake.session(), **kwargs).get("/")
+    assert seen == [verify if verify is not True else "/etc/ssl/certs/ca-certificates.crt"]
