@@ -678,11 +678,22 @@ def ensure_dataplane(kmod):
         result.update(dataplane={}, translations=[], created=False)
         return result
     dataplane = build_dataplane(params)  # raises before any request on bad input
+    version = kmod.client.version()
+    if _major(version) >= 3:
+        # Kuma 3 changes the Universal Dataplane (KUMA.md 11); the model keeps everything needed
+        # but only emits the 2.x form, so refuse rather than send what 3.x would drop.
+        raise KumaInputError(["the control plane runs Kuma %s; this collection writes the Kuma 2.x Dataplane "
+                              "format only" % version])
     result, body = ensure_entity(
         kmod.client, dataplane_path(dataplane.mesh, dataplane.name), state, kmod.check_mode,
         dataplane.managed_fields(),
         lambda entity: managed_fields_of(entity, dataplane.labels is not None),
         dataplane.build_body)
     result.setdefault("created", False)
-    result.update(dataplane=body, translations=dataplane.translations)
+    result.update(dataplane=body, translations=dataplane.translations, kuma_version=version)
     return result
+
+
+def _major(version):
+    match = re.match(r"^v?(\d+)\.", version or "")
+    return int(match.group(1)) if match else 0

@@ -255,6 +255,13 @@ created:
   description: Whether the entity did not exist before this run.
   returned: always
   type: bool
+kuma_version:
+  description:
+    - The control plane's version (from C(GET /)). A Kuma 3.x control plane is refused before any write,
+      as its Dataplane format differs.
+  returned: when O(state=present)
+  type: str
+  sample: 2.14.3
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule

@@ -50,7 +50,7 @@ def test_dataplane_create_repeat_update_delete(cp, capsys):
     result = run(dataplane, REDIS, capsys, check_mode=True)
     assert result["changed"] and cp.writes() == []
     result = run(dataplane, REDIS, capsys)
-    assert result["changed"] and result["created"]
+    assert result["changed"] and result["created"] and result["kuma_version"] == "2.14.3"
     assert result["dataplane"]["networking"]["inbound"][0]["servicePort"] == 6379
     assert result["diff"]["before"] == {}
     assert run(dataplane, REDIS, capsys)["changed"] is False
@@ -78,7 +78,7 @@ def test_dataplane_bad_input_fails_before_any_request(cp, capsys):
 
 
 def test_api_error_fields_in_failure(cp, capsys):
-    cp.scripted += [response(404, {"title": "x"}),
+    cp.scripted += [response(200, {"version": "2.14.3"}), response(404, {"title": "x"}),
                     response(400, {"title": "Could not process a resource", "detail": "Resource is not valid",
                                    "invalid_parameters": [{"field": "networking.address", "reason": "bad"}]})]
     result = run(dataplane, dict(REDIS, api_token="s3cr3t-token"), capsys)
@@ -175,3 +175,11 @@ def test_connection_options_from_environment(cp, capsys, monkeypatch):
     assert headers["Authorization"] == "Bearer env-token-value"
     assert result["invocation"]["module_args"]["api_url"] == "http://127.0.0.9:15681"
     assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_dataplane_refuses_kuma_3_before_writing(cp, capsys):
+    cp.scripted.append(response(200, {"product": "Kuma", "version": "3.0.0"}))
+    result = run(dataplane, REDIS, capsys)
+    assert result["msg"] == ("Invalid input: the control plane runs Kuma 3.0.0; this collection writes the Kuma 2.x "
+                             "Dataplane format only")
+    assert cp.writes() == []
