@@ -328,7 +328,10 @@ class Dataplane:
     # -- comparison --------------------------------------------------------------------
     def managed_fields(self):
         """Flat {dotted Kuma JSON field: value} of everything this module manages."""
-        return managed_fields_of(self.to_kuma(), self.labels is not None)
+        return managed_fields_of(self.to_kuma(), self.labels is not None, self.state_ports())
+
+    def state_ports(self):
+        return frozenset(i["port"] for i in self.inbound if i.get("state") and i.get("port"))
 
     def build_body(self, current):
         """The PUT body; labels not managed here (labels=None) keep their current value."""
@@ -340,8 +343,11 @@ class Dataplane:
         return body
 
 
-def _normalise_inbound_json(item):
+def _normalise_inbound_json(item, state_ports):
     out = {k: item[k] for k in INBOUND_JSON_KEYS if k in item}
+    if out.get("port") not in state_ports:
+        # the CP sets NotReady itself on inbounds with a service probe: not ours unless given
+        out.pop("state", None)
     tags = {k: v for k, v in (out.get("tags") or {}).items() if k != ZONE_TAG}
     if tags:
         out["tags"] = tags
@@ -363,8 +369,11 @@ def _as_set(items):
     return sorted(items, key=lambda x: sort_key(canonical(x)))
 
 
-def managed_fields_of(entity, manage_labels):
-    """The managed fields of a Dataplane in Kuma JSON (ours or the CP's), normalised."""
+def managed_fields_of(entity, manage_labels, state_ports=()):
+    """The managed fields of a Dataplane in Kuma JSON (ours or the CP's), normalised.
+
+    state_ports: inbound ports whose state the task sets; elsewhere the state is the CP's.
+    """
     entity = entity or {}
     net = entity.get("networking") or {}
     fields = {}
@@ -373,14 +382,20 @@ def managed_fields_of(entity, manage_labels):
     fields["networking.address"] = net.get("address")
     fields["networking.advertisedAddress"] = net.get("advertisedAddress")
     fields["networking.admin"] = net.get("admin")
-    fields["networking.inbound"] = _as_set([_normalise_inbound_json(i) for i in net.get("inbound") or []])
+    fields["networking.inbound"] = _as_set([_normalise_inbound_json(i, state_ports)
+                                            for i in net.get("inbound") or []])
     fields["networking.outbound"] = _as_set([_normalise_outbound_json(o) for o in net.get("outbound") or []])
     tproxy = dict(net.get("transparentProxying") or {})
     for key in ("directAccessServices", "reachableServices"):
         if key in tproxy:
             tproxy[key] = sorted(tproxy[key] or [])
     fields["networking.transparentProxying"] = tproxy
-    fields["networking.gateway"] = net.get("gateway")
+    gateway = dict(net.get("gateway") or {})
+    if gateway.get("type") == "DELEGATED":  # the enum's zero value: the CP omits it
+        del gateway["type"]
+    if "tags" in gateway:  # the CP adds the zone tag here too
+        gateway["tags"] = {k: v for k, v in gateway["tags"].items() if k != ZONE_TAG}
+    fields["networking.gateway"] = gateway
     fields["metrics"] = entity.get("metrics")
     fields["probes"] = entity.get("probes")
     return fields
@@ -687,7 +702,7 @@ def ensure_dataplane(kmod):
     result, body = ensure_entity(
         kmod.client, dataplane_path(dataplane.mesh, dataplane.name), state, kmod.check_mode,
         dataplane.managed_fields(),
-        lambda entity: managed_fields_of(entity, dataplane.labels is not None),
+        lambda entity: managed_fields_of(entity, dataplane.labels is not None, dataplane.state_ports()),
         dataplane.build_body)
     result.setdefault("created", False)
     result.update(dataplane=body, translations=dataplane.translations, kuma_version=version)

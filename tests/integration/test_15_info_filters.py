@@ -46,3 +46,34 @@ def test_transparent_proxy_dataplane_converges(cp, ansible, default_mesh):
     assert created["changed"] is True, created.get("msg")
     assert repeated["changed"] is False
     assert deleted["changed"] is True
+
+
+def test_every_dataplane_field_converges(cp, ansible, default_mesh):
+    full = {"name": "full-1", "address": "127.0.0.1", "advertised_address": "192.0.2.10", "admin_port": 9911,
+            "labels": {"team": "platform"},
+            "inbound": [{"port": 7201, "service_port": 7202, "service_address": "127.0.0.1", "name": "main",
+                         "tags": {"kuma.io/service": "full", "kuma.io/protocol": "http", "version": 2},
+                         "service_probe": {"interval": "1m", "timeout": "2s", "healthy_threshold": 1,
+                                           "unhealthy_threshold": 3, "tcp": {}}},
+                        {"port": 7203, "service_port": 7204, "state": "Ready",
+                         "tags": {"kuma.io/service": "full-admin"}}],
+            "outbound": [{"port": 17001, "service": "redis"},
+                         {"port": 17002, "address": "127.0.0.2", "tags": {"kuma.io/service": "db", "role": "primary"}},
+                         {"port": 17003, "backend_ref": {"kind": "MeshService", "name": "redis", "port": 6379}}],
+            "metrics": {"type": "prometheus", "conf": {"port": 5670, "path": "/metrics"}},
+            "probes": {"port": 9912, "endpoints": [{"inbound_port": 7202, "inbound_path": "/health", "path": "/h"}]}}
+    gateway = {"name": "gw-1", "address": "127.0.0.1",
+               "gateway": {"type": "DELEGATED", "tags": {"kuma.io/service": "edge"}}}
+    reordered = dict(full, inbound=list(reversed(full["inbound"])), outbound=list(reversed(full["outbound"])))
+    results = ansible.play(("dataplane", full), ("dataplane", full), ("dataplane", reordered),
+                           ("dataplane", gateway), ("dataplane", gateway))
+    created, repeated, repeated_reordered, gw_created, gw_repeated = results
+    assert created["changed"] is True, created.get("msg")
+    assert repeated["changed"] is False, repeated.get("diff")
+    assert repeated_reordered["changed"] is False, repeated_reordered.get("diff")
+    assert gw_created["changed"] is True, gw_created.get("msg")
+    assert gw_repeated["changed"] is False, gw_repeated.get("diff")
+    entity = cp.get("/meshes/default/dataplanes/full-1")
+    assert entity["networking"]["inbound"][0]["serviceProbe"]["interval"] in ("60s", "1m", "1m0s")
+    assert entity["networking"]["admin"] == {"port": 9911}
+    ansible.play(("dataplane", {"name": "full-1", "state": "absent"}), ("dataplane", {"name": "gw-1", "state": "absent"}))

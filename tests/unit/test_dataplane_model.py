@@ -280,3 +280,26 @@ def test_labels_are_compared_without_cp_labels():
     changed, before, after = field_diff(dp.managed_fields(), current)
     assert changed == ["labels"]
     assert before == {"labels": {"kuma.universal/managed-by": "other"}}
+
+
+def test_delegated_gateway_type_omitted_by_the_cp_is_no_change():
+    dp = build(name="gw-1", address="10.0.0.1", gateway={"type": "delegated", "tags": {"kuma.io/service": "gw"}})
+    assert dp.to_kuma()["networking"]["gateway"] == {"type": "DELEGATED", "tags": {"kuma.io/service": "gw"}}
+    current = {"networking": {"address": "10.0.0.1",
+                              "gateway": {"tags": {"kuma.io/service": "gw", "kuma.io/zone": "default"}}}}
+    assert field_diff(dp.managed_fields(), managed_fields_of(current, False))[0] == []
+
+
+def test_inbound_state_is_compared_only_where_the_task_sets_it():
+    probe = {"interval": "1m", "timeout": "2s"}
+    dp = build(name="x", address="10.0.0.1", inbound=[dict(INB, service_probe=probe)])
+    current = cp_view(dp.to_kuma())
+    current["networking"]["inbound"][0]["state"] = "NotReady"  # the CP's health view
+    current["networking"]["inbound"][0]["serviceProbe"]["interval"] = "60s"
+    assert field_diff(dp.managed_fields(), managed_fields_of(current, False, dp.state_ports()))[0] == []
+    ignored = build(name="x", address="10.0.0.1", inbound=[dict(INB, service_probe=probe, state="Ignored")])
+    changed, before, after = field_diff(ignored.managed_fields(),
+                                        managed_fields_of(current, False, ignored.state_ports()))
+    assert changed == ["networking.inbound"]
+    assert before["networking"]["inbound"][0]["state"] == "NotReady"
+    assert after["networking"]["inbound"][0]["state"] == "Ignored"
