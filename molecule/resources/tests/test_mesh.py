@@ -1,0 +1,182 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Verify a deployed mesh from the outside: systemd units, files, the CP's own view and
+real traffic (the Backend counts hits in Redis through its outbound)."""
+import json
+import os
+import re
+
+import pytest
+import testinfra
+
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+API = "http://127.0.0.1:5681"
+
+# What each scenario must leave behind: Dataplanes per host, and what must be gone.
+EXPECTED = {
+    "default": {
+        "present": {
+            "redis-vm": ["redis-redis-vm-%d" % i for i in range(6)],
+            "backend-vm": ["backend-backend-vm-0"],
+        },
+        "gone": {},
+        "backend": ("backend-vm", "backend-backend-vm-0", 9901),
+        "redis_host": "redis-vm",
+    },
+    "prune": {
+        "present": {"redis-vm": ["redis-redis-vm-%d" % i for i in range(5)], "backend-vm": []},
+        "gone": {"redis-vm": ["redis-redis-vm-5"], "backend-vm": ["backend-backend-vm-0"]},
+        "backend": None,
+        "redis_host": None,
+    },
+    "postgres": {
+        "present": {"app-vm": ["redis-app-vm-0", "backend-app-vm-0"]},
+        "gone": {},
+        "backend": ("app-vm", "backend-app-vm-0", None),
+        "redis_host": "app-vm",
+    },
+}[SCENARIO]
+
+
+def vm(name):
+    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
+
+
+CP = vm("cp")
+
+
+def api(path):
+    out = CP.check_output("curl -sS --fail --max-time 10 '%s%s'", API, path)
+    return json.loads(out)
+
+
+def dataplanes():
+    """Every Dataplane with its online state, computed like Kuma does: some subscription
+    connected and not disconnected."""
+    result = {}
+    for item in api("/meshes/default/dataplanes/_overview?size=1000")["items"]:
+        subs = item.get("dataplaneInsight", {}).get("subscriptions", [])
+        online = any(s.get("connectTime") and not s.get("disconnectTime") for s in subs)
+        result[item["name"]] = {"online": online, "entity": item["dataplane"], "labels": item.get("labels", {})}
+    return result
+
+
+PRESENT = [(h, n) for h, names in EXPECTED["present"].items() for n in names]
+GONE = [(h, n) for h, names in EXPECTED["gone"].items() for n in names]
+
+
+@pytest.mark.parametrize("hostname,name", PRESENT)
+def test_unit_active_as_kuma_dp(hostname, name):
+    host = vm(hostname)
+    service = host.service("kuma-dp@%s" % name)
+    assert service.is_running
+    assert service.is_enabled
+    pid = host.check_output("systemctl show -p MainPID --value kuma-dp@%s", name)
+    assert host.check_output("ps -o user= -p %s", pid) == "kuma-dp"
+    envoy = host.check_output("pgrep -u kuma-dp -f 'envoy.*%s' | head -1", name)
+    assert envoy, "no Envoy running as kuma-dp for %s" % name
+
+
+@pytest.mark.parametrize("hostname,name", PRESENT)
+def test_token_private_to_kuma_dp(hostname, name):
+    token = vm(hostname).file("/etc/kuma/dp/tokens/%s" % name)
+    assert token.is_file
+    assert token.mode == 0o600
+    assert token.user == "kuma-dp"
+
+
+def test_every_dataplane_online_and_labelled():
+    dps = dataplanes()
+    for hostname, name in PRESENT:
+        assert name in dps, "%s missing from the CP" % name
+        assert dps[name]["online"], "%s is not online" % name
+        labels = dps[name]["entity"].get("labels", {}) or dps[name]["labels"]
+        assert labels.get("kuma.universal/managed-by") == "ansible"
+        assert labels.get("kuma.universal/host") == hostname
+    managed = {n for n, d in dps.items()
+               if (d["entity"].get("labels") or d["labels"]).get("kuma.universal/managed-by") == "ansible"}
+    assert managed == {n for _, n in PRESENT}
+
+
+def test_replicas_follow_the_port_rule():
+    dps = dataplanes()
+    for hostname, name in PRESENT:
+        if not name.startswith("redis-"):
+            continue
+        i = int(name.rsplit("-", 1)[1])
+        inbound = dps[name]["entity"]["networking"]["inbound"][0]
+        assert (inbound["port"], inbound["servicePort"]) == (9000 + i, 6379 + i)
+        env = vm(hostname).file("/etc/kuma/dp/%s.env" % name).content_string
+        assert "KUMA_DNS_ENABLED=false" in env
+        assert "KUMA_DATAPLANE_RUNTIME_BINARY_PATH=/opt/kuma/current/bin/envoy" in env
+    readiness = []
+    for hostname, name in PRESENT:
+        env = vm(hostname).file("/etc/kuma/dp/%s.env" % name).content_string
+        readiness.append((hostname, re.search(r"KUMA_READINESS_PORT=(\d+)", env).group(1)))
+    assert len(set(readiness)) == len(readiness), "two proxies share a readiness port"
+
+
+@pytest.mark.parametrize("hostname,name", GONE)
+def test_leftovers_gone_from_host(hostname, name):
+    host = vm(hostname)
+    service = host.service("kuma-dp@%s" % name)
+    assert not service.is_running
+    assert not service.is_enabled
+    for path in ("/etc/kuma/dp/%s.env", "/etc/kuma/dp/tokens/%s", "/var/lib/kuma-dp/%s"):
+        assert not host.file(path % name).exists, path % name
+    assert host.run("pgrep -f 'envoy.*%s'", name).rc == 1
+
+
+@pytest.mark.parametrize("hostname,name", GONE)
+def test_leftovers_gone_from_cp(hostname, name):
+    assert CP.run("curl -sS -o /dev/null -w '%%{http_code}' %s/meshes/default/dataplanes/%s", API, name).stdout == "404"
+
+
+def _redis_hits():
+    host = vm(EXPECTED["redis_host"])
+    ports = re.findall(r"redis@(\d+)\.service", host.check_output("systemctl list-units 'redis@*' --no-legend --plain"))
+    assert ports
+    return sum(int(host.check_output("redis-cli -p %s GET hits", p) or 0) for p in ports)
+
+
+def _envoy_redis_connections(hostname, name):
+    out = vm(hostname).check_output(
+        "curl -sS --unix-socket /var/lib/kuma-dp/%s/kuma-envoy-admin.sock http://localhost/stats", name)
+    return int(re.search(r"^cluster\.redis\.upstream_cx_total: (\d+)$", out, re.M).group(1))
+
+
+@pytest.mark.skipif(EXPECTED["backend"] is None, reason="no Backend in this scenario")
+def test_request_crosses_the_mesh():
+    hostname, name, _ = EXPECTED["backend"]
+    address = dataplanes()[name]["entity"]["networking"]["address"]
+    hits_before = _redis_hits()
+    cx_before = _envoy_redis_connections(hostname, name)
+    answers = [CP.check_output("curl -sS --fail --max-time 10 http://%s:8000/", address) for _ in range(4)]
+    for answer in answers:
+        assert re.match(r"^hits=\d+ redis_port=\d+$", answer), answer
+    # Redis itself counted the four hits, and they went through Envoy's redis cluster.
+    assert _redis_hits() == hits_before + 4
+    assert _envoy_redis_connections(hostname, name) >= cx_before + 4
+    # The app listens on loopback only: the only way in is the proxy.
+    assert CP.run("curl -sS --max-time 5 http://%s:80/", address).rc != 0
+
+
+@pytest.mark.skipif(EXPECTED["backend"] is None or EXPECTED["backend"][2] is None, reason="no admin port here")
+def test_admin_port_answers_ready():
+    hostname, name, port = EXPECTED["backend"]
+    address = dataplanes()[name]["entity"]["networking"]["address"]
+    assert dataplanes()[name]["entity"]["networking"]["admin"]["port"] == port
+    assert CP.check_output("curl -sS --fail --max-time 5 http://%s:%s/ready", address, str(port)) == "LIVE"
+
+
+@pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only")
+def test_control_plane_uses_postgres():
+    config = api("/config")
+    assert config["store"]["type"] == "postgres"
+    assert "password" not in CP.check_output("systemctl show -p ExecStart kuma-cp").lower()
+    env = CP.file("/etc/kuma/kuma-cp.env")
+    assert env.mode == 0o600 and env.user == "root"
+    assert "KUMA_STORE_POSTGRES_PASSWORD" not in CP.file("/etc/kuma/kuma-cp.yaml").content_string
+    tables = vm("postgres").check_output("runuser -u postgres -- psql -d kuma -Atc 'select count(*) from resources'")
+    assert int(tables) > 0
