@@ -94,7 +94,8 @@ suite_lint() { ansible-lint --profile production --offline; }
 suite_smoke() { python -m pytest -q tests/smoke; }
 suite_integration() { python -m pytest -q tests/integration; }
 suite_molecule() {
-  bash scripts/base-image.sh >/dev/null || return 1
+  KU_VM_IMAGE=$(bash scripts/base-image.sh) || return 1
+  export KU_VM_IMAGE
   local scenario s rc=0
   for scenario in molecule/*/molecule.yml; do
     s=$(basename "$(dirname "$scenario")")
