@@ -114,6 +114,35 @@ def same_strict(desired, current):
     return same(desired, current, strict=True)
 
 
+def contains(want, have, significant_false=()):
+    """Whether have holds everything in want (extra keys in have are the CP's defaults).
+
+    Used for free-form sections where the CP fills in defaults (a Mesh metrics backend gets
+    conf.tags). A key set to None in want must be absent (or zero) in have: that is how a
+    task removes a key it no longer wants.
+    """
+    if isinstance(want, dict):
+        if have is None:
+            have = {}
+        if not isinstance(have, dict):
+            return False
+        for key, value in want.items():
+            if value is None:
+                if not is_zero(canonical(have.get(key), significant_false), keep_false=key in significant_false):
+                    return False
+            elif isinstance(value, (dict, list, tuple)):
+                if not contains(value, have.get(key), significant_false):
+                    return False
+            elif canonical({key: value}, significant_false) != canonical({key: have.get(key)}, significant_false):
+                return False  # compared under its key: false may be significant there
+        return True
+    if isinstance(want, (list, tuple)):
+        if not isinstance(have, (list, tuple)) or len(want) != len(have):
+            return not want and not have
+        return all(contains(w, h, significant_false) for w, h in zip(want, have))
+    return same(want, have, significant_false)
+
+
 def user_labels(labels):
     """Labels without the ones the CP adds (kuma.io/*)."""
     return {k: v for k, v in (labels or {}).items() if not str(k).startswith(CP_LABEL_PREFIX)}
@@ -143,9 +172,10 @@ def nest(flat):
     return out
 
 
-def field_diff(desired, current, equal=same):
+def field_diff(desired, current, equal=same, equal_for=None):
     """Compare two flat {field: value} maps of managed fields.
 
+    equal_for: {field: function} for fields compared otherwise than with equal.
     Returns (changed field names, before, after) holding only the fields that differ;
     before/after are nested back into the entity's shape for --diff.
     """
@@ -155,7 +185,7 @@ def field_diff(desired, current, equal=same):
     for field in desired:
         want = desired[field]
         have = current.get(field)
-        if not equal(want, have):
+        if not (equal_for or {}).get(field, equal)(want, have):
             changed.append(field)
             if not is_zero(have, keep_false=True):
                 before[field] = have

@@ -11,12 +11,14 @@ from __future__ import annotations
 from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, is_zero, nest, same
 
 
-def ensure_entity(client, path, state, check_mode, desired_fields, current_fields, build_body, equal=same):
+def ensure_entity(client, path, state, check_mode, desired_fields, current_fields, build_body, equal=same,
+                  equal_for=None):
     """Converge one entity at path.
 
     desired_fields: flat {field: value} of what the module manages.
     current_fields: function(entity) -> the same fields read from the CP's entity.
     build_body: function(entity or None) -> the full body to PUT.
+    equal / equal_for: how values are compared (all fields / per field).
     Returns (result dict with changed/diff/warnings/created, body sent or that would be sent).
     """
     current = client.get(path)
@@ -32,7 +34,7 @@ def ensure_entity(client, path, state, check_mode, desired_fields, current_field
         return result, None
 
     have = current_fields(current) if current is not None else {}
-    changed, before, after = field_diff(desired_fields, have, equal=equal)
+    changed, before, after = field_diff(desired_fields, have, equal=equal, equal_for=equal_for)
     body = build_body(current)
     if current is None:
         result["changed"] = True

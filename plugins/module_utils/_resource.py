@@ -10,7 +10,9 @@ Only what the task gives is managed: options left out keep the control plane's v
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._compare import same, same_strict, strip_cp_meta, user_labels
+from ansible_collections.kuma.universal.plugins.module_utils._compare import (
+    contains, same, same_strict, strip_cp_meta, user_labels,
+)
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
 from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
 
@@ -39,6 +41,15 @@ REFUSED_KINDS = frozenset(("Secret", "GlobalSecret"))
 RESERVED_FLAT_KEYS = frozenset(("type", "name", "mesh", "labels", "creationTime", "modificationTime", "kri"))
 
 
+def _without_nulls(value):
+    """A section as sent: keys set to null (meaning "remove") left out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def _check_labels(labels, errors):
     if labels is None:
         return None
@@ -57,11 +68,15 @@ def _check_name(name, errors, field="name"):
                       % (field, name))
 
 
-def _same_mesh(desired, current):
-    return same(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
+def _mesh_section_equal(desired, current):
+    # The CP fills defaults into Mesh sections (a metrics backend gets conf.tags): compare
+    # what the task gives; a key set to null must be absent.
+    if not desired:  # {} removes the section
+        return same(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
+    return contains(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
 
 
-def _converge(kmod, path, desired, base_body, equal):
+def _converge(kmod, path, desired, base_body, equal, equal_for=None):
     """desired: flat {top-level JSON key: value} managed here; base_body: type/name/mesh."""
 
     def current_fields(entity):
@@ -79,6 +94,7 @@ def _converge(kmod, path, desired, base_body, equal):
         body = strip_cp_meta(current) if current else {}
         body.update(base_body)
         for key, value in desired.items():
+            value = _without_nulls(value)
             if value in (None, {}, []):
                 body.pop(key, None)
             else:
@@ -86,7 +102,7 @@ def _converge(kmod, path, desired, base_body, equal):
         return body
 
     return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, desired, current_fields,
-                         build_body, equal=equal)
+                         build_body, equal=equal, equal_for=equal_for)
 
 
 def ensure_mesh(kmod):
@@ -108,7 +124,8 @@ def ensure_mesh(kmod):
     if p["state"] == "absent":
         desired = {}
     result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
-                             {"type": "Mesh", "name": p["name"]}, _same_mesh)
+                             {"type": "Mesh", "name": p["name"]}, same,
+                             {key: _mesh_section_equal for key in MESH_DICT_OPTIONS.values()})
     result["mesh"] = body or {}
     return result
 

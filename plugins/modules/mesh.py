@@ -14,6 +14,10 @@ description:
     Give an empty dict (or list) to remove a section.
   - Values are compared in canonical form - zero values the control plane omits and Go durations it
     rewrites (V(90s) comes back as V(1m30s)) never show as a change; labels C(kuma.io/*) are ignored.
+  - Within a section (O(mtls), O(metrics) and the others) only the keys given are compared, because the
+    control plane fills in defaults (a Prometheus backend gets C(conf.tags)). To remove a key, set it
+    to V(null); to remove a whole section, give V({}). When anything changes, the sections given are
+    sent as given.
   - On a zone control plane attached to a global one, Meshes are created on the global control plane.
 author:
   - kuma.universal contributors (@kuma-universal)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, field_diff, parse_go_duration, same, same_strict, strip_cp_meta,
+    canonical_set, contains, field_diff, parse_go_duration, same, same_strict, strip_cp_meta,
 )
 
 
@@ -58,3 +58,15 @@ def test_significant_false_for_wrapper_fields_and_strict_mode():
     assert same({"zoneEgress": False}, {}, significant_false=("passthrough",))
     assert not same_strict({"enabled": False}, {})
     assert same_strict({"enabled": False, "tags": {}}, {"enabled": False})
+
+
+def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():
+    want = {"backends": [{"name": "prom-1", "conf": {"port": 5670, "skipMTLS": False}}]}
+    have = {"backends": [{"name": "prom-1", "conf": {"port": 5670, "tags": {"kuma.io/service": "dataplane-metrics"},
+                                                      "tls": {}}}]}
+    assert contains(want, have)
+    assert not contains({"backends": [{"name": "prom-1", "conf": {"port": 5671}}]}, have)
+    assert not contains({"backends": [{"name": "prom-1", "conf": {"tags": None}}]}, have)
+    assert contains({"backends": [{"name": "prom-1", "conf": {"path": None}}]}, have)
+    assert not contains({"backends": []}, have)
+    assert not contains({"outbound": {"passthrough": False}}, {}, significant_false=("passthrough",))

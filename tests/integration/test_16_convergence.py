@@ -1,0 +1,78 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rich Meshes and policies converge: whatever the real CP rewrites or adds is not a change."""
+
+from __future__ import annotations
+
+RICH_MESH = {
+    "name": "rich",
+    "labels": {"team": "platform"},
+    "skip_creating_initial_policies": ["MeshRetry", "MeshTimeout", "MeshCircuitBreaker"],
+    "mtls": {"enabledBackend": "ca-1", "backends": [
+        {"name": "ca-1", "type": "builtin", "dpCert": {"rotation": {"expiration": "24h"}},
+         "conf": {"caCert": {"RSAbits": 2048, "expiration": "10y"}}}]},
+    "metrics": {"enabledBackend": "prom-1", "backends": [
+        {"name": "prom-1", "type": "prometheus", "conf": {"port": 5670, "path": "/metrics", "skipMTLS": False}}]},
+    "logging": {"defaultBackend": "file-1", "backends": [
+        {"name": "file-1", "type": "file", "format": "%START_TIME% %KUMA_SOURCE_SERVICE%",
+         "conf": {"path": "/tmp/access.log"}}]},
+    "tracing": {"defaultBackend": "zipkin-1", "backends": [
+        {"name": "zipkin-1", "type": "zipkin", "sampling": 100.0,
+         "conf": {"url": "http://127.0.0.1:9411/api/v2/spans"}}]},
+    "routing": {"zoneEgress": False, "localityAwareLoadBalancing": True},
+    "networking": {"outbound": {"passthrough": False}},
+    "constraints": {"dataplaneProxy": {"requirements": [{"tags": {"kuma.io/zone": "default"}}]}},
+}
+
+POLICIES = [
+    ("MeshTrafficPermission", "allow-all", {
+        "targetRef": {"kind": "Mesh"},
+        "from": [{"targetRef": {"kind": "Mesh"}, "default": {"action": "Allow"}}]}),
+    ("MeshRetry", "retry", {
+        "targetRef": {"kind": "Mesh"},
+        "to": [{"targetRef": {"kind": "Mesh"}, "default": {
+            "http": {"numRetries": 3, "perTryTimeout": "500ms", "backOff": {"baseInterval": "15ms", "maxInterval": "1s"}},
+            "tcp": {"maxConnectAttempt": 2}}}]}),
+    ("MeshHealthCheck", "hc", {
+        "targetRef": {"kind": "Mesh"},
+        "to": [{"targetRef": {"kind": "MeshService", "name": "redis"}, "default": {
+            "interval": "10s", "timeout": "2s", "unhealthyThreshold": 3, "healthyThreshold": 1,
+            "tcp": {"disabled": False}}}]}),
+    ("MeshCircuitBreaker", "cb", {
+        "targetRef": {"kind": "Mesh"},
+        "to": [{"targetRef": {"kind": "Mesh"}, "default": {
+            "connectionLimits": {"maxConnections": 1024},
+            "outlierDetection": {"disabled": False, "interval": "5s", "baseEjectionTime": "30s",
+                                 "detectors": {"totalFailures": {"consecutive": 10}}}}}]}),
+]
+
+
+def test_rich_mesh_converges(cp, ansible):
+    no_format = dict(RICH_MESH, logging={"defaultBackend": "file-1", "backends": [
+        {"name": "file-1", "type": "file", "format": None, "conf": {"path": "/tmp/access.log"}}]})
+    no_routing = dict(RICH_MESH, routing={})
+    created, repeated, drop_key, drop_key_again, drop_section, drop_section_again, deleted = ansible.play(
+        ("mesh", RICH_MESH), ("mesh", RICH_MESH), ("mesh", no_format), ("mesh", no_format),
+        ("mesh", no_routing), ("mesh", no_routing), ("mesh", {"name": "rich", "state": "absent"}))
+    assert created["changed"] is True, created.get("msg")
+    # the CP added conf.tags to the metrics backend: a default, not a change
+    assert repeated["changed"] is False, repeated.get("diff")
+    # a key set to null is removed
+    assert drop_key["changed"] is True and set(drop_key["diff"]["after"]) == {"logging"}
+    assert drop_key_again["changed"] is False, drop_key_again.get("diff")  # null requires it absent: it is
+    assert drop_section["changed"] is True
+    assert drop_section["diff"]["before"] == {"routing": {"localityAwareLoadBalancing": True}}
+    assert drop_section_again["changed"] is False
+    assert deleted["changed"] is True
+
+
+def test_policies_converge(cp, ansible, default_mesh):
+    tasks = []
+    for kind, name, spec in POLICIES:
+        args = {"kind": kind, "name": name, "mesh": "default", "spec": spec}
+        tasks += [("resource", args), ("resource", args)]
+    results = ansible.play(*tasks)
+    for (kind, _name, _spec), created, repeated in zip(POLICIES, results[::2], results[1::2]):
+        assert created["changed"] is True, (kind, created.get("msg"))
+        assert repeated["changed"] is False, (kind, repeated.get("diff"))
+    ansible.play(*[("resource", {"kind": kind, "name": name, "state": "absent"}) for kind, name, _spec in POLICIES])
