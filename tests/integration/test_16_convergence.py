@@ -50,7 +50,7 @@ POLICIES = [
 def test_rich_mesh_converges(cp, ansible):
     no_format = dict(RICH_MESH, logging={"defaultBackend": "file-1", "backends": [
         {"name": "file-1", "type": "file", "format": None, "conf": {"path": "/tmp/access.log"}}]})
-    no_routing = dict(RICH_MESH, routing={})
+    no_routing = dict(no_format, routing={})
     created, repeated, drop_key, drop_key_again, drop_section, drop_section_again, deleted = ansible.play(
         ("mesh", RICH_MESH), ("mesh", RICH_MESH), ("mesh", no_format), ("mesh", no_format),
         ("mesh", no_routing), ("mesh", no_routing), ("mesh", {"name": "rich", "state": "absent"}))
