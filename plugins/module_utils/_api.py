@@ -324,3 +324,4 @@ class KumaModule:
         masked in the invocation; callers use no_log: true on the task.
         """
         self.module.no_log_values.discard(value)
+        self.module.no_log_values.discard(value.strip())

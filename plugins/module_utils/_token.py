@@ -235,7 +235,7 @@ def ensure_token(kmod):
     if errors:
         raise KumaInputError(errors)
 
-    current = p.get("current_token")
+    current = (p.get("current_token") or "").strip()  # as read from a token file
     reason = "missing"
     if current:
         reason, claims = assess_token(kmod.client, current, p["name"], p["mesh"], tags, renew_before)

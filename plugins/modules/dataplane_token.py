@@ -137,7 +137,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._token import ensur
 def _run(kmod):
     result = ensure_token(kmod)
     current = kmod.params.get("current_token")
-    if current and result["token"] == current:
+    if current and result["token"] == current.strip():
         kmod.release_secret(current)
     return result
 

@@ -183,3 +183,15 @@ def test_dataplane_refuses_kuma_3_before_writing(cp, capsys):
     assert result["msg"] == ("Invalid input: the control plane runs Kuma 3.0.0; this collection writes the Kuma 2.x "
                              "Dataplane format only")
     assert cp.writes() == []
+
+
+def test_dataplane_token_current_token_from_a_file_with_newline(cp, capsys, monkeypatch):
+    from ansible_collections.kuma.universal.plugins.module_utils import _token
+    seen = []
+
+    def assess(_client, token, *_args, **_kwargs):
+        seen.append(token)
+        return "valid", {"exp": 2000000000}
+    monkeypatch.setattr(_token, "assess_token", assess)
+    result = run(dataplane_token, {"name": "redis-1", "current_token": "kept.token.value\n"}, capsys)
+    assert seen == ["kept.token.value"] and result["token"] == "kept.token.value"
