@@ -62,8 +62,8 @@ def test_significant_false_for_wrapper_fields_and_strict_mode():
 
 def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():
     want = {"backends": [{"name": "prom-1", "conf": {"port": 5670, "skipMTLS": False}}]}
-    have = {"backends": [{"name": "prom-1", "conf": {"port": 5670, "tags": {"kuma.io/service": "dataplane-metrics"},
-                                                      "tls": {}}}]}
+    cp_conf = {"port": 5670, "tags": {"kuma.io/service": "dataplane-metrics"}, "tls": {}}
+    have = {"backends": [{"name": "prom-1", "conf": cp_conf}]}
     assert contains(want, have)
     assert not contains({"backends": [{"name": "prom-1", "conf": {"port": 5671}}]}, have)
     assert not contains({"backends": [{"name": "prom-1", "conf": {"tags": None}}]}, have)
