@@ -138,7 +138,11 @@ class KumaClient:
         self._sleep = sleep
         self.session = session
         self.session.headers.update({"Accept": "application/json"})
+        api_token = (api_token or "").strip()  # often read from a file, with its newline
         if api_token:
+            if any(ord(c) < 0x21 or ord(c) == 0x7F for c in api_token):
+                # requests would refuse the header and quote it (the token) in its error
+                raise KumaInputError(["api_token: contains spaces or control characters (not shown)"])
             self.session.headers["Authorization"] = "Bearer %s" % api_token
         # Passed with every request: a session-level setting loses to REQUESTS_CA_BUNDLE /
         # CURL_CA_BUNDLE from the environment, which would silently drop ca_path.

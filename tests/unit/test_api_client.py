@@ -163,3 +163,13 @@ def test_ca_path_and_validate_certs_win_over_the_environment(monkeypatch, kwargs
     fake = Recorder()
     KumaClient("https://localhost:5682", session=fake.session(), **kwargs).get("/")
     assert seen == [verify if verify is not True else "/etc/ssl/certs/ca-certificates.crt"]
+
+
+def test_token_with_newline_is_stripped_and_a_bad_one_is_refused_without_echo(cp):
+    client = KumaClient(api_token=TOKEN + "\n", session=cp.session())
+    client.get("/")
+    assert cp.requests[-1][3]["Authorization"] == "Bearer " + TOKEN
+    with pytest.raises(KumaInputError) as info:
+        KumaClient(api_token="abc def-secret", session=cp.session())
+    assert "secret" not in str(info.value) and info.value.errors == [
+        "api_token: contains spaces or control characters (not shown)"]
