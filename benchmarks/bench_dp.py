@@ -217,7 +217,7 @@ class Bench:
 
 def startup(b: Bench, samples: int, burst: int, bursts: int, concurrency: int | None) -> dict:
     seq = []
-    for _ in range(samples):
+    for _sample in range(samples):
         d = b.dp(concurrency)
         d.register()
         d.start()
@@ -227,8 +227,8 @@ def startup(b: Bench, samples: int, burst: int, bursts: int, concurrency: int | 
             d.stop()
         print(f"  start->online {seq[-1]['online']:.3f}s ready {seq[-1]['ready']:.3f}s", flush=True)
     burst_rows = []
-    for _ in range(bursts):
-        dps = [b.dp(concurrency) for _ in range(burst)]
+    for _burst in range(bursts):
+        dps = [b.dp(concurrency) for _i in range(burst)]
         for d in dps:
             d.register()
         t0 = now()
@@ -258,10 +258,10 @@ def load(d: DP, requests_per_replica: int, max_seconds: float, threads: int = 4)
     deadline = now() + max_seconds
     per_thread = requests_per_replica // threads
 
-    def worker(_):
+    def worker(_index):
         s = requests.Session()
         ok = 0
-        for _ in range(per_thread):
+        for _request in range(per_thread):
             if now() > deadline:
                 break
             try:
@@ -292,7 +292,7 @@ def wait_inbound(d: DP, max_seconds: float = 30) -> bool:
 
 def memory(b: Bench, label: str, concurrency: int | None, replicas: int, settle: float,
            load_requests: int, load_seconds: float) -> dict:
-    dps = [b.dp(concurrency) for _ in range(replicas)]
+    dps = [b.dp(concurrency) for _i in range(replicas)]
     for d in dps:
         d.register()
         d.start()

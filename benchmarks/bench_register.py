@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -79,7 +78,7 @@ def count_dps(api: str) -> int:
 def wipe(api: str) -> None:
     """Delete every Dataplane of the mesh (untimed) so each path starts from the same CP."""
     s = requests.Session()
-    for _ in range(50):
+    for _round in range(50):
         items = s.get(f"{api}/meshes/{MESH}/dataplanes?size=1000", timeout=30).json()["items"]
         if not items:
             return

@@ -24,8 +24,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests  # noqa: F401  (kept: the venv check of run.sh imports the same set)
-
 from common import ROOT, VENV_BIN, ansible_env, machine, now, write_json
 
 PREFIX = "kbench"
@@ -44,8 +42,9 @@ def image() -> str:
 
 
 def archive() -> str:
-    return os.environ.get("KUMA_ARCHIVE") or sh(["bash", str(ROOT / "scripts" / "kuma-dist.sh")],
-                                                 timeout=7200).stdout.strip().splitlines()[-1]
+    if os.environ.get("KUMA_ARCHIVE"):
+        return os.environ["KUMA_ARCHIVE"]
+    return sh(["bash", str(ROOT / "scripts" / "kuma-dist.sh")], timeout=7200).stdout.strip().splitlines()[-1]
 
 
 def remove_all() -> None:
@@ -74,6 +73,29 @@ def wait_systemd(name: str, timeout: float = 90) -> None:
             return
         time.sleep(1)
     raise TimeoutError(f"{name}: systemd not up within {timeout}s")
+
+
+PY_LIBS = ("requests", "urllib3", "idna", "charset_normalizer", "certifi")
+
+
+def provide_requests(name: str) -> None:
+    """Give the CP container the Python 'requests' the modules need, from the controller's venv.
+
+    The base image lacks python3-requests, and the control_plane role would otherwise apt-get
+    it from Debian's mirror on the first run: the benchmarks stay on loopback and their own
+    containers, and a first run must not time a package download. Same Python (3.11) both
+    sides; the role then finds requests and skips its apt task.
+    """
+    import importlib.util
+
+    dest = "/usr/local/lib/python3.11/dist-packages/"
+    sh(["docker", "exec", name, "mkdir", "-p", dest])
+    for lib in PY_LIBS:
+        spec = importlib.util.find_spec(lib)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"{lib} is not in the controller's venv")
+        sh(["docker", "cp", list(spec.submodule_search_locations)[0], f"{name}:{dest}"], timeout=120)
+    sh(["docker", "exec", name, "python3", "-c", "import requests"])
 
 
 def inventory(tmp: Path, hosts: list[str], replicas: int, kuma_archive: str, extra: dict) -> Path:
@@ -120,7 +142,7 @@ EXTRA_ENV: dict = {}
 def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
     # profile_tasks (ansible.posix, in the ansible package) on every run, baseline included.
     env = ansible_env({"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
-                       "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15", **EXTRA_ENV})
+                       "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "300", **EXTRA_ENV})
     t0 = now()
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
                           capture_output=True, text=True, env=env, timeout=timeout, check=False)
@@ -174,7 +196,7 @@ def unit_start_samples(cp: str, host: str, name: str, samples: int) -> list[floa
     """systemctl start kuma-dp@<name> on the host -> the CP lists it online (host clock = container clock)."""
     out = []
     unit = f"kuma-dp@{name}.service"
-    for _ in range(samples):
+    for _sample in range(samples):
         sh(["docker", "exec", host, "systemctl", "stop", unit], timeout=120)
         sh(["docker", "exec", cp, "python3", "-c", POLL, name, "offline"], timeout=150)
         poller = subprocess.Popen(["docker", "exec", cp, "python3", "-u", "-c", POLL, name, "online"],
@@ -203,6 +225,7 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
     with ThreadPoolExecutor(4) as ex:
         list(ex.map(lambda n: start_container(img, n), names))
         list(ex.map(wait_systemd, names))
+    provide_requests(f"{PREFIX}-cp")
     boot = now() - t0
     tag = f"h{n_hosts}-r{replicas}"
     try:
@@ -222,7 +245,7 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             row["online_after_first"] = online_count(f"{PREFIX}-cp")
             row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
             row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
-            if UNIT_SAMPLES:
+            if UNIT_SAMPLES and n_hosts == 1 and replicas == 1:
                 row["unit_start_to_online_s"] = unit_start_samples(
                     f"{PREFIX}-cp", hosts[0], f"bench-{hosts[0]}-0", UNIT_SAMPLES)
             base = (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2
@@ -243,7 +266,7 @@ def main() -> None:
     ap.add_argument("--extra-vars", default="{}", help="JSON vars added to the inventory (candidate knobs)")
     ap.add_argument("--env", default="{}", help="JSON env added to ansible-playbook (candidate settings)")
     ap.add_argument("--unit-samples", type=int, default=0,
-                    help="per cell: samples of systemctl start kuma-dp@<first replica of the first host> -> online")
+                    help="in the 1x1 cell: samples of systemctl start kuma-dp@<first replica of the first host> -> online")
     ap.add_argument("--label", default="rollout")
     args = ap.parse_args()
     if args.cells:

@@ -52,6 +52,7 @@ def machine() -> dict:
     except OSError:
         pass
     load = os.getloadavg()
+
     def git(*args: str) -> str:
         r = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
         return r.stdout.strip()

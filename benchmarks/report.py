@@ -31,6 +31,7 @@ def mib(kib: float | None) -> str:
 
 def register_section(reg: dict, out: list[str]) -> None:
     out.append("## 1. Registration cost per Dataplane (one real kuma-cp on loopback)\n")
+    out.append(f"Load average when this benchmark started: {reg['machine']['loadavg_at_start']}.\n")
     out.append("Each path registers N fresh Dataplanes (the mesh is emptied between paths, untimed); "
                "\"no-op\" re-runs the same N once they exist. Baseline (b) = raw `requests.Session` "
                "PUT loop in the same invocation.\n")
@@ -64,7 +65,9 @@ def register_section(reg: dict, out: list[str]) -> None:
                "c/a: kumactl / module in-process | Ansible per-item share of (a) |")
     out.append("|---:|---:|---:|---:|---:|---:|")
     for n in reg["sizes"]:
-        g = lambda p, k="create": by.get((n, p, k), {}).get("per_entity_ms")  # noqa: E731
+        def g(p: str, k: str = "create", n: int = n) -> float | None:
+            return by.get((n, p, k), {}).get("per_entity_ms")
+
         fl, ia, an, kc, pg = g("floor"), g("module_inproc"), g("ansible"), g("kumactl"), g("ansible_ping", "noop")
         cells = [
             f"{an / fl:.0f}x" if an and fl else "-",
@@ -79,6 +82,7 @@ def register_section(reg: dict, out: list[str]) -> None:
 
 def rollout_section(ro: dict, out: list[str]) -> None:
     out.append("## 2. Rollout: playbooks/deploy-mesh.yml on systemd containers\n")
+    out.append(f"Load average when this benchmark started: {ro['machine']['loadavg_at_start']}.\n")
     out.append(f"Grid run: {', '.join(ro.get('grid', []))} (hosts x replicas). Fresh containers per cell "
                f"(one CP container + the data-plane hosts). Baseline = a play that only pings the same hosts, "
                f"run before and after in the same cell (mean shown).")
@@ -100,6 +104,13 @@ def rollout_section(ro: dict, out: list[str]) -> None:
                    f"{c['online_after_first']}/{c['sidecars']} |")
     out.append("")
     ok = [c for c in ro["cells"] if "rerun" in c]
+    for c in ok:
+        if c.get("unit_start_to_online_s"):
+            v = sorted(c["unit_start_to_online_s"])
+            p90 = v[min(len(v) - 1, int(round(0.9 * (len(v) - 1))))]
+            out.append(f"systemd unit start -> online, in the {c['hosts']}x{c['replicas']} cell (`systemctl start "
+                       f"kuma-dp@<name>` on the host, the CP polled every 20 ms inside the CP container): "
+                       f"{len(v)} samples, median {v[len(v) // 2]:.2f} s, p90 {p90:.2f} s, min {v[0]:.2f} s, max {v[-1]:.2f} s.\n")
 
     def slope(cells: list[dict], key: str, what: str) -> str:
         import math
@@ -136,6 +147,17 @@ def rollout_section(ro: dict, out: list[str]) -> None:
         for t in big["rerun"].get("slowest_tasks", [])[:10]:
             out.append(f"| {t['task']} | {t['seconds']:.2f} |")
         out.append("")
+        tasks = big["rerun"].get("slowest_tasks", [])
+        if len(tasks) > 15:
+            by_role: dict = {}
+            for t in tasks:
+                role = t["task"].split(" : ")[0] if " : " in t["task"] else "(play)"
+                by_role.setdefault(role, []).append(t["seconds"])
+            out.append(f"Re-run of the {big['hosts']}x{big['replicas']} cell by role: "
+                       + "; ".join(f"{r}: {len(v)} tasks, {sum(v):.1f} s" for r, v in sorted(by_role.items()))
+                       + f" (median task {sorted(t['seconds'] for t in tasks)[len(tasks) // 2]:.2f} s, "
+                         f"against a ping task of {big['baseline_before']['slowest_tasks'][0]['seconds']:.2f} s "
+                         f"in the baseline).\n")
         out.append("Tasks executed per run (sum of ok over hosts, from the play recap): "
                    + "; ".join(f"{c['hosts']}x{c['replicas']}: first {c['first']['tasks_ok']}, "
                                f"re-run {c['rerun']['tasks_ok']}, ping {c['baseline_before']['tasks_ok']}" for c in ok)
@@ -146,6 +168,7 @@ def dp_section(dp: dict, out: list[str]) -> None:
     if "startup" in dp:
         s = dp["startup"]
         out.append("## 3. kuma-dp start -> Dataplane online\n")
+        out.append(f"Load average when this benchmark started: {dp['machine']['loadavg_at_start']}.\n")
         out.append(f"kuma-dp run against the loopback CP, Dataplane registered through the API first, "
                    f"{dp['role_concurrency_source']}. \"online\" = the CP lists a connected subscription; "
                    f"\"ready\" = kuma-dp's /ready (Envoy configured).\n")
@@ -187,6 +210,61 @@ def dp_section(dp: dict, out: list[str]) -> None:
             out.append("")
 
 
+def goals_section(reg: dict | None, ro: dict | None, dp: dict | None, out: list[str]) -> None:
+    """Issue 5's goals against this run's figures (a statement of where they land, not a test)."""
+    out.append("## Goals of issue 5: where this run lands\n")
+    out.append("| goal | this run | met? |")
+    out.append("|---|---|---|")
+    if reg:
+        by = {(r["n"], r["path"], r["kind"]): r["per_entity_ms"] for r in reg["runs"]}
+        for n in reg["sizes"]:
+            fl, an, ia = by.get((n, "floor", "create")), by.get((n, "ansible", "create")), by.get((n, "module_inproc", "create"))
+            kc, ba = by.get((n, "kumactl", "create")), by.get((n, "batch_ansible", "create"))
+            if fl and an:
+                out.append(f"| (a) within 1.5x of the floor (b), N={n} | Ansible loop {an / fl:.0f}x ({ms(an)} vs {ms(fl)} ms); "
+                           f"module in-process {ia / fl:.1f}x" + (f"; batch candidate through Ansible {ba / fl:.1f}x" if ba else "")
+                           + f" | {'yes' if an / fl <= 1.5 else 'no'} |")
+            elif fl and ia:
+                out.append(f"| (a) within 1.5x of the floor (b), N={n} | module in-process {ia / fl:.1f}x (Ansible loop not run at this N)"
+                           + (f"; batch candidate through Ansible {ba / fl:.1f}x" if ba else "") + " | - |")
+            if kc and an:
+                out.append(f"| (a) at least 5x cheaper than (c), N={n} | kumactl / Ansible loop = {kc / an:.2f}x; "
+                           f"kumactl / module in-process = {kc / ia:.0f}x" + (f"; kumactl / batch candidate = {kc / ba:.0f}x" if ba else "")
+                           + f" | {'yes' if kc / an >= 5 else 'no'} |")
+    if ro:
+        ok = [c for c in ro["cells"] if "rerun" in c]
+        if ok:
+            worst = max(c["rerun_over_baseline"] for c in ok)
+            best = min(c["rerun_over_baseline"] for c in ok)
+            out.append(f"| no-op re-run within 2x of the ping baseline | {best:.0f}x to {worst:.0f}x over {len(ok)} cells | "
+                       f"{'yes' if worst <= 2 else 'no'} |")
+            h1 = sorted([c for c in ok if c["replicas"] == 1], key=lambda c: c["hosts"])
+            if len(h1) > 1:
+                a, b = h1[0], h1[-1]
+                grow = b["first"]["seconds"] / a["first"]["seconds"]
+                out.append(f"| rollout sub-linear in hosts | {a['hosts']} -> {b['hosts']} hosts ({b['hosts'] / a['hosts']:.0f}x): "
+                           f"first run x{grow:.2f}, re-run x{b['rerun']['seconds'] / a['rerun']['seconds']:.2f} | "
+                           f"{'yes' if grow < b['hosts'] / a['hosts'] else 'no'} |")
+            r1 = sorted([c for c in ok if c["hosts"] == 1], key=lambda c: c["replicas"])
+            if len(r1) > 1:
+                a, b = r1[0], r1[-1]
+                grow = b["first"]["seconds"] / a["first"]["seconds"]
+                out.append(f"| at most linear in replicas | {a['replicas']} -> {b['replicas']} replicas ({b['replicas'] / a['replicas']:.0f}x): "
+                           f"first run x{grow:.2f}, re-run x{b['rerun']['seconds'] / a['rerun']['seconds']:.2f} | "
+                           f"{'yes' if grow <= b['replicas'] / a['replicas'] else 'no'} |")
+    if dp and "memory" in dp:
+        role = next((m for m in dp["memory"] if m["label"].startswith("role")), None)
+        ref = next((m for m in dp["memory"] if m["concurrency"] is None), None)
+        if role and ref:
+            r, f = role["idle"], ref["idle"]
+            out.append(f"| per-replica memory at or below kuma-dp's defaults | role (concurrency={role['concurrency']}): "
+                       f"{mib(r['total_rss_kib'])} MiB RSS / {mib(r['total_pss_kib'])} MiB PSS idle, "
+                       f"{mib(role['after_load']['total_rss_kib'])} MiB RSS after load; kuma-dp defaults: "
+                       f"{mib(f['total_rss_kib'])} / {mib(f['total_pss_kib'])} idle, {mib(ref['after_load']['total_rss_kib'])} after load | "
+                       f"{'yes' if r['total_rss_kib'] <= f['total_rss_kib'] * 1.02 else 'no'} (within noise: 2%) |")
+    out.append("")
+
+
 def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
     ax = axes[0]
@@ -210,8 +288,9 @@ def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
         ax.text(0.5, 0.5, "rollout not run", ha="center")
     ax = axes[1]
     if reg:
-        paths = ["floor", "module_inproc", "ansible", "kumactl", "ansible_ping"]
-        labels = ["floor (b)", "module\nin-process", "Ansible\nloop (a)", "kumactl\napply (c)", "Ansible ping\n(per item)"]
+        paths = ["floor", "module_inproc", "ansible", "kumactl", "ansible_ping", "batch_ansible"]
+        labels = ["floor (b)", "module\nin-process", "Ansible\nloop (a)", "kumactl\napply (c)", "Ansible ping\n(per item)",
+                  "candidate:\nbatch, 1 task"]
         width = 0.8 / len(reg["sizes"])
         for k, n in enumerate(reg["sizes"]):
             vals = []
@@ -261,6 +340,7 @@ def main() -> None:
     mode = (RESULTS / "MODE").read_text().strip() if (RESULTS / "MODE").exists() else ""
     if mode:
         out.append(f"Mode: {mode}\n")
+    goals_section(reg, ro, dp, out)
     if reg:
         register_section(reg, out)
     if ro:
@@ -270,7 +350,7 @@ def main() -> None:
     extra = RESULTS / "notes.md"
     if extra.exists():
         out.append(extra.read_text())
-    out.append(f"![benchmarks](bench.png)\n")
+    out.append("![benchmarks](bench.png)\n")
     (RESULTS / "results.md").write_text("\n".join(out))
     print(plot(reg, ro, dp))
     print(RESULTS / "results.md")
