@@ -67,11 +67,11 @@ notes:
     generates a new key under the same name when it restarts, so checking that the secret exists is not
     enough. The module reads that secret (admin API, like issuing), derives the RSA public key from it
     and verifies the token's RS256 signature locally. Only the Python standard library is used (a
-    minimal DER reader, C(pow()), SHA-256 and the PKCS#1 v1.5 padding check) because no crypto library
+    minimal DER reader, modular exponentiation with C(pow), SHA-256 and the PKCS#1 v1.5 padding check) because no crypto library
     is guaranteed on the host. Asking the control plane to validate the token is not possible through
     its API, and checking the proxy's connection state would miss a proxy that has not connected yet.
   - The token's own claims (C(Name), C(Mesh), C(Tags), C(exp)) are decoded locally without a request.
-  - A token whose id is listed in the revocation secret C(dataplane-token-revocations-<mesh>) is replaced
+  - A token whose id is listed in the revocation GlobalSecret C(dataplane-token-revocations-<mesh>) is replaced
     too (RV(reason=revoked)).
   - In check mode nothing is issued; C(changed) says whether a token would be, and RV(token) is empty.
 seealso:
