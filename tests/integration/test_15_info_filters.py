@@ -17,13 +17,16 @@ def test_info_filters_by_labels_tags_and_exact_name(cp, ansible, default_mesh):
     setup = ansible.play(("dataplane", dp("web-a", "vm-a", 7001)), ("dataplane", dp("web-b", "vm-b", 7002)),
                          ("dataplane", dp("web-a2", "vm-a", 7003, service="api")))
     assert all(r["changed"] for r in setup), [r.get("msg") for r in setup]
-    by_host, by_tag, by_name, everything, other_mesh = ansible.play(
+    by_host, by_host_check, by_tag, by_name, everything, other_mesh = ansible.play(
         ("dataplane_info", {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-a"}}),
+        {"module": "dataplane_info", "check_mode": True,
+         "args": {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-a"}}},
         ("dataplane_info", {"mesh": "default", "tags": {"kuma.io/service": "web"}}),
         ("dataplane_info", {"mesh": "default", "name": "web-a"}),
         ("dataplane_info", {}),
         ("dataplane_info", {"mesh": "default", "labels": {"kuma.universal/host": "nowhere"}}))
     assert [d["name"] for d in by_host["dataplanes"]] == ["web-a", "web-a2"]
+    assert by_host_check["dataplanes"] == by_host["dataplanes"] and by_host_check["changed"] is False
     assert [d["name"] for d in by_tag["dataplanes"]] == ["web-a", "web-b"]
     assert [d["name"] for d in by_name["dataplanes"]] == ["web-a"]  # not web-a2: exact name
     assert {"web-a", "web-b", "web-a2"} <= {d["name"] for d in everything["dataplanes"]}
