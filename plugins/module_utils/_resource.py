@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    contains, same, same_strict, strip_cp_meta, user_labels,
+    contains, same, strip_cp_meta, user_labels,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
 from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
@@ -74,6 +74,12 @@ def _mesh_section_equal(desired, current):
     if not desired:  # {} removes the section
         return same(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
     return contains(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
+
+
+def _section_equal(desired, current):
+    if desired in ({}, []):
+        return same(desired, current)
+    return contains(desired, current)
 
 
 def _converge(kmod, path, desired, base_body, equal, equal_for=None):
@@ -174,9 +180,10 @@ def ensure_resource(kmod):
     base = {"type": kind, "name": p["name"]}
     if mesh_scoped:
         base["mesh"] = mesh
-    # Older kinds are protobuf (false / 0 omitted by the CP); newer ones are Go structs whose
-    # optional fields are pointers (false / 0 kept), so compare those strictly.
-    result, body = _converge(kmod, path, desired, base, same if kind in FLAT_KINDS else same_strict)
+    # The CP fills defaults into specs (MeshTrace zipkin.apiVersion, MeshAccessLog
+    # format.omitEmptyValues) and even state (MeshService spec.state): compare the keys given.
+    result, body = _converge(kmod, path, desired, base, _section_equal,
+                             {"labels": same})
     result["resource"] = body or {}
     result["path"] = path
     return result

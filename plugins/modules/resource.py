@@ -13,9 +13,11 @@ description:
     MeshRetry or MeshService, through the control-plane API.
   - The URL is found through C(GET /_resources) (read once per run), so every kind the control
     plane knows works, mesh-scoped or global, without a list kept in this collection.
-  - Only the options given are managed; O(spec) is compared as a whole in canonical form (zero values
-    and rewritten Go durations such as V(90s) / V(1m30s) do not count as changes; labels C(kuma.io/*)
-    are ignored).
+  - Only the options given are managed. Within O(spec) only the keys given are compared, because the
+    control plane fills in defaults (for example C(apiVersion) of a MeshTrace Zipkin backend) and state
+    (C(state) of a MeshService); zero values and rewritten Go durations such as V(90s) / V(1m30s) do
+    not count as changes; labels C(kuma.io/*) are ignored. To remove a key, set it to V(null). Lists
+    are compared item by item, in order. When anything changes, O(spec) is sent as given.
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:

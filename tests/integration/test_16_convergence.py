@@ -44,6 +44,32 @@ POLICIES = [
             "connectionLimits": {"maxConnections": 1024},
             "outlierDetection": {"disabled": False, "interval": "5s", "baseEjectionTime": "30s",
                                  "detectors": {"totalFailures": {"consecutive": 10}}}}}]}),
+    ("MeshAccessLog", "logs", {
+        "targetRef": {"kind": "Mesh"},
+        "from": [{"targetRef": {"kind": "Mesh"}, "default": {"backends": [
+            {"type": "File", "file": {"path": "/tmp/access.log", "format": {"type": "Plain",
+                                                                            "plain": "[%START_TIME%] %KUMA_MESH%"}}}]}}]}),
+    ("MeshLoadBalancingStrategy", "lb", {
+        "targetRef": {"kind": "Mesh"},
+        "to": [{"targetRef": {"kind": "MeshService", "name": "redis"}, "default": {
+            "loadBalancer": {"type": "LeastRequest", "leastRequest": {"choiceCount": 3}}}}]}),
+    ("MeshTrace", "trace", {
+        "targetRef": {"kind": "Mesh"},
+        "default": {"backends": [{"type": "Zipkin", "zipkin": {"url": "http://127.0.0.1:9411/api/v2/spans"}}],
+                    "sampling": {"overall": 80}}}),
+    ("MeshMetric", "metrics", {
+        "targetRef": {"kind": "Mesh"},
+        "default": {"backends": [{"type": "Prometheus", "prometheus": {"port": 5670, "path": "/metrics"}}]}}),
+    ("MeshService", "redis", {
+        "selector": {"dataplaneTags": {"kuma.io/service": "redis"}},
+        "ports": [{"port": 6379, "targetPort": 6379, "appProtocol": "tcp"}]}),
+    ("MeshExternalService", "httpbin", {
+        "match": {"type": "HostnameGenerator", "port": 80, "protocol": "http"},
+        "endpoints": [{"address": "127.0.0.1", "port": 8080}]}),
+    ("MeshPassthrough", "passthrough", {
+        "targetRef": {"kind": "Mesh"},
+        "default": {"passthroughMode": "Matched",
+                    "appendMatch": [{"type": "Domain", "value": "example.com", "port": 443, "protocol": "tls"}]}}),
 ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, contains, field_diff, parse_go_duration, same, same_strict, strip_cp_meta,
+    canonical_set, contains, field_diff, parse_go_duration, same, strip_cp_meta,
 )
 
 
@@ -56,8 +56,8 @@ def test_significant_false_for_wrapper_fields_and_strict_mode():
     assert same({"outbound": {"passthrough": False}}, {"outbound": {"passthrough": False}},
                 significant_false=("passthrough",))
     assert same({"zoneEgress": False}, {}, significant_false=("passthrough",))
-    assert not same_strict({"enabled": False}, {})
-    assert same_strict({"enabled": False, "tags": {}}, {"enabled": False})
+    assert not same({"enabled": False}, {}, strict=True)
+    assert same({"enabled": False, "tags": {}}, {"enabled": False}, strict=True)
 
 
 def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():

@@ -195,3 +195,18 @@ def test_dataplane_token_current_token_from_a_file_with_newline(cp, capsys, monk
     monkeypatch.setattr(_token, "assess_token", assess)
     result = run(dataplane_token, {"name": "redis-1", "current_token": "kept.token.value\n"}, capsys)
     assert seen == ["kept.token.value"] and result["token"] == "kept.token.value"
+
+
+def test_resource_spec_defaults_from_the_cp_are_not_changes_and_null_removes(cp, capsys):
+    spec = {"targetRef": {"kind": "Mesh"}, "default": {"backends": [{"type": "Zipkin", "zipkin": {"url": "u"}}]}}
+    args = {"kind": "MeshTimeout", "name": "t2", "spec": spec}
+    assert run(resource, args, capsys)["changed"] is True
+    stored = cp.store[("meshes", "default", "meshtimeouts", "t2")]
+    stored["spec"]["default"]["backends"][0]["zipkin"]["apiVersion"] = "httpJson"  # a CP default
+    assert run(resource, args, capsys)["changed"] is False
+    without = {"targetRef": {"kind": "Mesh"},
+               "default": {"backends": [{"type": "Zipkin", "zipkin": {"url": "u", "apiVersion": None}}]}}
+    result = run(resource, dict(args, spec=without), capsys)
+    assert result["changed"] is True
+    assert "apiVersion" not in cp.store[("meshes", "default", "meshtimeouts", "t2")]["spec"]["default"]["backends"][0][
+        "zipkin"]
