@@ -109,7 +109,6 @@ def same(desired, current, significant_false=(), strict=False):
     return canonical({"v": desired}, significant_false, strict) == canonical({"v": current}, significant_false, strict)
 
 
-
 def contains(want, have, significant_false=()):
     """Whether have holds everything in want (extra keys in have are the CP's defaults).
 
