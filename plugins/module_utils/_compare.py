@@ -68,22 +68,21 @@ def is_zero(value, keep_false=False):
     return False
 
 
-def canonical(value, significant_false=(), strict=False):
+def canonical(value, significant_false=()):
     """A comparable form: zero-valued map entries dropped, durations as nanoseconds.
 
     significant_false: keys whose false/0 is a value (protobuf wrapper fields such as the
-    Mesh's passthrough, whose default is true). strict: false/0 always count (JSON from Go
-    pointers, as in newer resources' spec).
+    Mesh's passthrough, whose default is true).
     """
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            item = canonical(item, significant_false, strict)
-            if not is_zero(item, keep_false=strict or key in significant_false):
+            item = canonical(item, significant_false)
+            if not is_zero(item, keep_false=key in significant_false):
                 out[str(key)] = item
         return out
     if isinstance(value, (list, tuple)):
-        return [canonical(v, significant_false, strict) for v in value]
+        return [canonical(v, significant_false) for v in value]
     if isinstance(value, str):
         nanos = parse_go_duration(value)
         if nanos is not None:
@@ -105,8 +104,8 @@ def canonical_set(values):
     return [unique[k] for k in sorted(unique)]
 
 
-def same(desired, current, significant_false=(), strict=False):
-    return canonical({"v": desired}, significant_false, strict) == canonical({"v": current}, significant_false, strict)
+def same(desired, current, significant_false=()):
+    return canonical({"v": desired}, significant_false) == canonical({"v": current}, significant_false)
 
 
 def contains(want, have, significant_false=()):

@@ -50,14 +50,12 @@ def test_field_diff_nests_changed_fields():
     assert after == {"a": {"c": 2}, "d": 3}
 
 
-def test_significant_false_for_wrapper_fields_and_strict_mode():
+def test_significant_false_for_wrapper_fields():
     # Mesh networking.outbound.passthrough is a BoolValue: false is not "unset" (default true)
     assert not same({"outbound": {"passthrough": False}}, None, significant_false=("passthrough",))
     assert same({"outbound": {"passthrough": False}}, {"outbound": {"passthrough": False}},
                 significant_false=("passthrough",))
     assert same({"zoneEgress": False}, {}, significant_false=("passthrough",))
-    assert not same({"enabled": False}, {}, strict=True)
-    assert same({"enabled": False, "tags": {}}, {"enabled": False}, strict=True)
 
 
 def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():
