@@ -125,7 +125,7 @@ def test_leftovers_gone_from_host(hostname, name):
     assert not service.is_enabled
     for path in ("/etc/kuma/dp/%s.env", "/etc/kuma/dp/tokens/%s", "/var/lib/kuma-dp/%s"):
         assert not host.file(path % name).exists, path % name
-    assert host.run("pgrep -f 'envoy.*%s'", name).rc == 1
+    assert host.run("pgrep -f '[e]nvoy.*%s'", name).rc == 1
 
 
 @pytest.mark.parametrize("hostname,name", GONE)
@@ -180,3 +180,17 @@ def test_control_plane_uses_postgres():
     assert "KUMA_STORE_POSTGRES_PASSWORD" not in CP.file("/etc/kuma/kuma-cp.yaml").content_string
     tables = vm("postgres").check_output("runuser -u postgres -- psql -d kuma -Atc 'select count(*) from resources'")
     assert int(tables) > 0
+
+
+@pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only (url source)")
+def test_release_downloaded_once_into_the_versioned_cache():
+    import hashlib
+
+    archive = os.environ["KUMA_ARCHIVE"]
+    cached = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "releases", "2.14.3", os.path.basename(archive))
+    with open(cached, "rb") as got, open(archive + ".sha256") as want:
+        assert hashlib.sha256(got.read()).hexdigest() == want.read().split()[0]
+    for name in ("cp", "app-vm"):
+        host = vm(name)
+        assert host.file("/opt/kuma/current").linked_to == "/opt/kuma/2.14.3"
+        assert "2.14.3" in host.check_output("/opt/kuma/current/bin/kuma-dp version")
