@@ -88,9 +88,14 @@ class ControlPlane:
         self.log = open(self.work_dir / "kuma-cp.log", "ab")
         self.proc = subprocess.Popen([str(self.bin_dir / "kuma-cp"), "run"], env=self.env(), stdout=self.log,
                                      stderr=subprocess.STDOUT, cwd=str(self.work_dir))
-        wait_for(lambda: requests.get(self.url + "/", timeout=2).status_code == 200, 60, "kuma-cp API")
-        wait_for(lambda: requests.get("http://127.0.0.1:%d/ready" % self.ports["diag"], timeout=2).ok, 60,
-                 "kuma-cp ready")
+        try:
+            wait_for(lambda: requests.get(self.url + "/", timeout=2).status_code == 200, 60, "kuma-cp API")
+            wait_for(lambda: requests.get("http://127.0.0.1:%d/ready" % self.ports["diag"], timeout=2).ok, 60,
+                     "kuma-cp ready")
+        except AssertionError as exc:
+            self.stop()
+            log = (self.work_dir / "kuma-cp.log").read_text(errors="replace")[-3000:]
+            raise AssertionError("%s\nkuma-cp log (tail):\n%s" % (exc, log))
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
