@@ -14,6 +14,7 @@ PREFIX=kuma-demo
 HOSTS=(cp redis-vm backend-vm)
 export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
 export ANSIBLE_COLLECTIONS_PATH="$KU_ROOT/build/collections"
+export ANSIBLE_PIPELINING=True
 export PATH="$KU_ROOT/.venv/bin:$PATH"
 export KUMA_VERSION
 
