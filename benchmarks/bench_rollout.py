@@ -246,8 +246,11 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
             row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
             if UNIT_SAMPLES and n_hosts == 1 and replicas == 1:
-                row["unit_start_to_online_s"] = unit_start_samples(
-                    f"{PREFIX}-cp", hosts[0], f"bench-{hosts[0]}-0", UNIT_SAMPLES)
+                try:
+                    row["unit_start_to_online_s"] = unit_start_samples(
+                        f"{PREFIX}-cp", hosts[0], f"bench-{hosts[0]}-0", UNIT_SAMPLES)
+                except (subprocess.SubprocessError, ValueError, AssertionError) as exc:
+                    row["unit_start_error"] = repr(exc)[:1000]
             base = (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2
             row["baseline_s"] = base
             row["rerun_over_baseline"] = row["rerun"]["seconds"] / base
@@ -255,6 +258,14 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             return row
     finally:
         remove_all()
+
+
+def run_cell(img: str, kuma_archive: str, h: int, r: int, logs: Path, extra: dict, timeout: float) -> dict:
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        return cell(img, kuma_archive, h, r, logs, extra, timeout)
+    except Exception as exc:  # noqa: BLE001 - report the cell, go on with the grid
+        return {"hosts": h, "replicas": r, "sidecars": h * r, "error": repr(exc)[:2000]}
 
 
 def main() -> None:
@@ -267,6 +278,9 @@ def main() -> None:
     ap.add_argument("--env", default="{}", help="JSON env added to ansible-playbook (candidate settings)")
     ap.add_argument("--unit-samples", type=int, default=0,
                     help="in the 1x1 cell: samples of systemctl start kuma-dp@<first replica of the first host> -> online")
+    ap.add_argument("--ab-env", default="",
+                    help="JSON env of a candidate setting: every cell runs twice on fresh containers, "
+                         "as is and with this env (before/after in the same invocation)")
     ap.add_argument("--label", default="rollout")
     args = ap.parse_args()
     if args.cells:
@@ -285,10 +299,18 @@ def main() -> None:
            "grid": [f"{h}x{r}" for h, r in cells]}
     for h, r in cells:
         print(f"cell {h} hosts x {r} replicas", flush=True)
-        try:
-            row = cell(img, kuma_archive, h, r, logs, extra, args.timeout)
-        except Exception as exc:  # noqa: BLE001 - report the cell, go on with the grid
-            row = {"hosts": h, "replicas": r, "sidecars": h * r, "error": repr(exc)[:2000]}
+        row = run_cell(img, kuma_archive, h, r, logs, extra, args.timeout)
+        if args.ab_env:
+            saved = dict(EXTRA_ENV)
+            EXTRA_ENV.update(json.loads(args.ab_env))
+            row["candidate_env"] = json.loads(args.ab_env)
+            row["candidate"] = run_cell(img, kuma_archive, h, r, logs / "candidate", extra, args.timeout)
+            EXTRA_ENV.clear()
+            EXTRA_ENV.update(saved)
+            if "rerun" in row["candidate"]:
+                c = row["candidate"]
+                print(f"  candidate: first {c['first']['seconds']:.1f}s  rerun {c['rerun']['seconds']:.1f}s "
+                      f"ping {c['baseline_s']:.1f}s", flush=True)
         out["cells"].append(row)
         if "rerun" in row:
             print(f"  first {row['first']['seconds']:.1f}s  rerun {row['rerun']['seconds']:.1f}s "

@@ -164,6 +164,26 @@ def rollout_section(ro: dict, out: list[str]) -> None:
                    + ".\n")
 
 
+def candidates_section(ab: dict, out: list[str]) -> None:
+    rows = [c for c in ab["cells"] if "rerun" in c and "rerun" in c.get("candidate", {})]
+    if not rows:
+        return
+    out.append("## Candidate settings, measured before/after in one invocation\n")
+    out.append(f"Load average when this benchmark started: {ab['machine']['loadavg_at_start']}. Each cell runs twice on "
+               "fresh containers: as the collection is, then with the candidate.\n")
+    out.append("| cell | candidate | first run s (as is -> candidate) | re-run s | ping baseline s | re-run / baseline |")
+    out.append("|---|---|---|---|---|---|")
+    for c in rows:
+        k = c["candidate"]
+        env = " ".join(f"{a}={b}" for a, b in c["candidate_env"].items())
+        out.append(f"| {c['hosts']}x{c['replicas']} | `{env}` | {c['first']['seconds']:.1f} -> {k['first']['seconds']:.1f} "
+                   f"({k['first']['seconds'] / c['first']['seconds'] - 1:+.0%}) | {c['rerun']['seconds']:.1f} -> "
+                   f"{k['rerun']['seconds']:.1f} ({k['rerun']['seconds'] / c['rerun']['seconds'] - 1:+.0%}) | "
+                   f"{c['baseline_s']:.1f} -> {k['baseline_s']:.1f} | {c['rerun_over_baseline']:.1f}x -> "
+                   f"{k['rerun_over_baseline']:.1f}x |")
+    out.append("")
+
+
 def dp_section(dp: dict, out: list[str]) -> None:
     if "startup" in dp:
         s = dp["startup"]
@@ -347,6 +367,9 @@ def main() -> None:
         rollout_section(ro, out)
     if dp:
         dp_section(dp, out)
+    ab = load("rollout-candidates")
+    if ab:
+        candidates_section(ab, out)
     extra = RESULTS / "notes.md"
     if extra.exists():
         out.append(extra.read_text())
