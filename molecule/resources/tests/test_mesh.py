@@ -194,3 +194,34 @@ def test_release_downloaded_once_into_the_versioned_cache():
         host = vm(name)
         assert host.file("/opt/kuma/current").linked_to == "/opt/kuma/2.14.3"
         assert "2.14.3" in host.check_output("/opt/kuma/current/bin/kuma-dp version")
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+def test_port_collision_refused_before_any_change():
+    """A second service whose inbound lands on redis replica 5's port: the playbook must
+    stop in the preflight, name both proxies and the port, and leave the host untouched."""
+    import subprocess
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    host = vm("redis-vm")
+    snapshot = "find /etc/kuma/dp /var/lib/kuma-dp /etc/systemd/system -newer /etc/hostname -printf '%p %T@\\n' | sort"
+    before = host.check_output(snapshot)
+    sidecars = [
+        {"service": "redis", "replicas": 6, "inbound": [{"port": 9000, "service_port": 6379, "tags": {"version": "7.0"}}]},
+        {"service": "cache", "inbound": [{"port": 9005, "service_port": 7000}]},
+    ]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    run = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"),
+         "--limit", "redis-vm", "-e", json.dumps({"kuma_sidecars": sidecars})],
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode != 0
+    report = json.loads(run.stdout[run.stdout.index("{"):])
+    messages = [t["hosts"]["redis-vm"].get("msg", "") for p in report["plays"] for t in p["tasks"] if "redis-vm" in t["hosts"]]
+    assert any("port 9005 collides on redis-vm: cache-redis-vm-0 inbound port and redis-redis-vm-5 inbound port" in m
+               for m in messages), messages
+    assert report["stats"]["redis-vm"]["changed"] == 0
+    assert report["stats"]["redis-vm"]["failures"] == 1
+    assert host.check_output(snapshot) == before
+    assert not host.file("/etc/kuma/dp/cache-redis-vm-0.env").exists
