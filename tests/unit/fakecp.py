@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
@@ -54,6 +55,7 @@ class FakeCP(BaseAdapter):
     # -- adapter -------------------------------------------------------------------
     def send(self, request, **kwargs):
         path = request.path_url.split("?")[0]
+        params = dict(parse_qsl(urlsplit(request.path_url).query))
         body = json.loads(request.body) if request.body else None
         self.requests.append((request.method, path, body, dict(request.headers)))
         if self.scripted:
@@ -61,12 +63,12 @@ class FakeCP(BaseAdapter):
             if isinstance(nxt, Exception):
                 raise nxt
             return nxt
-        return self.handle(request.method, path, body)
+        return self.handle(request.method, path, body, params)
 
     def close(self):
         pass
 
-    def handle(self, method, path, body):
+    def handle(self, method, path, body, params=None):
         if path == "/":
             return response(200, {"product": "Kuma", "version": "2.14.3"})
         if path == "/_resources":
@@ -77,6 +79,8 @@ class FakeCP(BaseAdapter):
             return response(404, {"type": "/std-errors", "status": 404, "title": "Failed to retrieve Mesh",
                                   "detail": "Not found"})
         key = tuple(parts)
+        if method == "GET" and len(parts) == 3 and parts[0] == "meshes" and key not in self.store:
+            return self.listing(parts, params or {})
         if method == "GET":
             if key in self.store:
                 return response(200, self.store[key])
@@ -99,3 +103,14 @@ class FakeCP(BaseAdapter):
             self.store[key] = stored
             return response(201 if created else 200, {})
         return response(405, {"status": 405, "title": "Method not allowed"})
+
+    def listing(self, parts, params):
+        """GET /meshes/{mesh}/{type}: paged like kuma-cp (size, offset, next)."""
+        items = [self.store[k] for k in sorted(self.store) if len(k) == 4 and list(k[:3]) == parts]
+        size = int(params.get("size", 100))
+        offset = int(params.get("offset", 0))
+        page = items[offset:offset + size]
+        nxt = None
+        if offset + size < len(items):
+            nxt = "http://fake/%s?offset=%d&size=%d" % ("/".join(parts), offset + size, size)
+        return response(200, {"total": len(items), "items": page, "next": nxt})

@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: dataplanes
+short_description: Converge a set of Kuma Dataplane entities in one run
+version_added: 0.2.0
+description:
+  - Creates, updates or deletes many Dataplanes of a Kuma control plane in Universal mode in one module run,
+    for example every replica of a host. Registering each Dataplane as its own task (or loop item) costs one
+    module execution each; this module costs one for the whole set.
+  - Each item of O(dataplanes) takes the options of M(kuma.universal.dataplane) (without the connection
+    options) and goes through the same validation, legacy-syntax translation, normalisation and
+    managed-field comparison.
+  - All items are validated before any request; one bad item fails the task with a message naming
+    it (for example V(dataplanes[3].inbound[0].port)) and nothing is sent. The same mesh/name twice is refused.
+  - The current entities are read with one listing per mesh (C(GET /meshes/{mesh}/dataplanes), paged), then
+    only the new or changed Dataplanes are written (C(PUT)) and only the stale ones deleted (C(DELETE)).
+  - With O(exclusive=true), every Dataplane carrying all the O(selector) labels, in the meshes of the items
+    (or in O(meshes)), that is not in O(dataplanes) is deleted. Dataplanes without those labels are never touched.
+author:
+  - kuma.universal contributors (@kuma-universal)
+extends_documentation_fragment:
+  - kuma.universal.connection
+  - kuma.universal.attributes
+attributes:
+  idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
+    support: full
+options:
+  dataplanes:
+    description:
+      - The Dataplanes to converge. Each item takes the options of M(kuma.universal.dataplane) except the
+        connection options; see that module for the details of each.
+      - Items are validated by the module itself, so that legacy items are accepted and every problem is
+        reported with its place, for example V(dataplanes[3].inbound[0].port).
+      - An empty list is allowed (with O(exclusive=true) it deletes every selected Dataplane of O(meshes)).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Name of the Dataplane, unique in its mesh (lowercase RFC 1123 subdomain).
+        type: str
+        required: true
+      mesh:
+        description: Mesh the Dataplane belongs to. The mesh must exist.
+        type: str
+        default: default
+      state:
+        description:
+          - V(present) creates or updates the Dataplane; V(absent) deletes it. With V(absent) only
+            O(dataplanes[].name) and O(dataplanes[].mesh) are used.
+        type: str
+        choices: [present, absent]
+        default: present
+      labels:
+        description:
+          - Labels of the entity. Omit to leave the current labels alone; give V({}) to remove them.
+          - Keys starting with C(kuma.io/) are refused. With O(exclusive=true) they must include O(selector).
+        type: dict
+      address:
+        description: C(networking.address); required unless a legacy inbound C(interface) provides it.
+        type: str
+      advertised_address:
+        description: C(networking.advertisedAddress).
+        type: str
+      admin_port:
+        description: C(networking.admin.port); must differ from every inbound and outbound port.
+        type: int
+      inbound:
+        description:
+          - C(networking.inbound), as the O(kuma.universal.dataplane#module:inbound) option (today's fields or
+            the legacy C(interface) V(IP:DP_PORT:SERVICE_PORT) with the tag C(service)).
+        type: list
+        elements: dict
+      outbound:
+        description:
+          - C(networking.outbound), as the O(kuma.universal.dataplane#module:outbound) option (today's fields or
+            the legacy C(interface) V([IP]:PORT) with C(service)).
+        type: list
+        elements: dict
+      transparent_proxying:
+        description: C(networking.transparentProxying), as in M(kuma.universal.dataplane).
+        type: dict
+      gateway:
+        description: C(networking.gateway), as in M(kuma.universal.dataplane).
+        type: dict
+      metrics:
+        description: C(metrics), as in M(kuma.universal.dataplane).
+        type: dict
+      probes:
+        description: C(probes), as in M(kuma.universal.dataplane).
+        type: dict
+  exclusive:
+    description:
+      - Delete every Dataplane that carries all the O(selector) labels and is not in O(dataplanes),
+        in the meshes of the items or in O(meshes) when given.
+      - Every item with O(dataplanes[].state=present) must then carry the O(selector) labels itself.
+    type: bool
+    default: false
+  selector:
+    description:
+      - Labels (name to value) marking the Dataplanes this task owns, for example the labels the sidecar role
+        sets, C(kuma.universal/managed-by=ansible) and C(kuma.universal/host=<inventory_hostname>).
+      - Required with O(exclusive=true); not used otherwise.
+    type: dict
+  meshes:
+    description:
+      - The meshes in which O(exclusive=true) deletes stale Dataplanes. Defaults to the meshes of the items.
+      - Needed when O(dataplanes) is empty and stale Dataplanes should still be removed.
+    type: list
+    elements: str
+notes:
+  - Check mode computes every change (and the diff) and sends no write.
+  - The diff holds, per V(mesh/name), only the managed fields that change (all of them for a created or deleted entity).
+  - Writes are made one entity at a time; when one fails the task fails and the entities written before stay written
+    (run the task again to converge the rest).
+seealso:
+  - module: kuma.universal.dataplane
+  - module: kuma.universal.dataplane_info
+"""
+
+EXAMPLES = r"""
+- name: Register the seed's Redis replicas of this host (legacy syntax) and prune its stale ones
+  kuma.universal.dataplanes:
+    exclusive: true
+    selector:
+      kuma.universal/managed-by: ansible
+      kuma.universal/host: "{{ inventory_hostname }}"
+    dataplanes: "{{ redis_dataplanes }}"
+  vars:
+    redis_dataplanes: >-
+      [{% for i in range(1, 7) %}
+      {"name": "redis-{{ i }}",
+       "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "{{ inventory_hostname }}"},
+       "inbound": [{"interface": "127.0.0.1:{{ 9000 + i }}:{{ 6379 + i }}",
+                    "tags": {"service": "redis", "version": "5.0"}}]}{{ "," if not loop.last else "" }}
+      {% endfor %}]
+
+- name: Two Dataplanes in today's syntax
+  kuma.universal.dataplanes:
+    dataplanes:
+      - name: backend-1
+        address: 192.168.0.2
+        admin_port: 9901
+        inbound:
+          - port: 8000
+            service_port: 80
+            service_address: 127.0.0.1
+            tags:
+              kuma.io/service: backend
+        outbound:
+          - port: 10000
+            service: redis
+      - name: old-backend
+        state: absent
+"""
+
+RETURN = r"""
+dataplanes:
+  description: The entities as desired (Kuma 2.x JSON), one per item with O(dataplanes[].state=present), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - type: Dataplane
+      mesh: default
+      name: redis-1
+      networking:
+        address: 127.0.0.1
+        inbound:
+          - port: 9001
+            servicePort: 6380
+            serviceAddress: 127.0.0.1
+            tags:
+              kuma.io/service: redis
+              version: "5.0"
+created:
+  description: The Dataplanes created (or, in check mode, that would be), as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/redis-1]
+updated:
+  description: The existing Dataplanes whose managed fields changed, as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/redis-2]
+deleted:
+  description: The Dataplanes deleted (items with O(dataplanes[].state=absent) and, with O(exclusive=true), stale ones), as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/redis-7]
+unchanged:
+  description: The items already as desired (including absent ones already absent), as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/redis-3]
+translations:
+  description: Per V(mesh/name), the legacy constructs translated to today's syntax; only items that had any.
+  returned: always
+  type: dict
+  sample:
+    default/redis-1:
+      - "inbound[0]: interface '127.0.0.1:9001:6380' -> port 9001, service_port 6380, service_address 127.0.0.1 (the app on loopback)"
+      - "address: 127.0.0.1, taken from the first legacy inbound interface"
+      - "inbound[0].tags: tag 'service: redis' -> 'kuma.io/service: redis' (renamed in Kuma 0.7)"
+"""
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
+from ansible_collections.kuma.universal.plugins.module_utils._dataplanes import ensure_dataplanes
+
+
+def main():
+    argument_spec = {
+        # Items are validated in module_utils (as kuma.universal.dataplane's inbound items): the
+        # argument spec would reject legacy items and not name the item in its messages.
+        "dataplanes": {"type": "list", "elements": "dict", "required": True},
+        "exclusive": {"type": "bool", "default": False},
+        "selector": {"type": "dict"},
+        "meshes": {"type": "list", "elements": "str"},
+    }
+    KumaModule(argument_spec, required_if=[("exclusive", True, ["selector"])]).run(ensure_dataplanes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kuma.universal.dataplanes against the fake control plane: validation across items, the
+stale computation, and how many requests a run makes."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import requests
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.kuma.universal.plugins.module_utils import _api, _dataplanes
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+from ansible_collections.kuma.universal.plugins.modules import dataplane, dataplanes
+from fakecp import FakeCP
+
+SELECTOR = {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h1"}
+
+
+def redis(i, mesh=None, legacy=False, labels=True):
+    item = {"name": "redis-%d" % i}
+    if mesh:
+        item["mesh"] = mesh
+    if labels:
+        item["labels"] = dict(SELECTOR)
+    if legacy:
+        item["inbound"] = [{"interface": "127.0.0.1:%d:%d" % (9000 + i, 6379 + i),
+                            "tags": {"service": "redis", "version": "5.0"}}]
+    else:
+        item["address"] = "127.0.0.1"
+        item["inbound"] = [{"port": 9000 + i, "service_port": 6379 + i, "service_address": "127.0.0.1",
+                            "tags": {"kuma.io/service": "redis", "version": "5.0"}}]
+    return item
+
+
+@pytest.fixture
+def cp(monkeypatch):
+    fake = FakeCP()
+    real_session = requests.Session
+
+    def session():
+        s = real_session()
+        s.mount("http://", fake)
+        return s
+
+    monkeypatch.setattr(_api.requests, "Session", session)
+    for mesh in ("default", "other"):
+        fake.store[("meshes", mesh)] = {"type": "Mesh", "name": mesh}
+    return fake
+
+
+def run(module, args, capsys, check_mode=False, diff=True):
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def methods(cp, since=0):
+    return [(r[0], r[1]) for r in cp.requests[since:]]
+
+
+# -- validation ----------------------------------------------------------------------------
+
+def test_all_items_validated_before_any_request(cp, capsys):
+    items = [redis(i) for i in range(6)]
+    items[3]["inbound"][0]["port"] = 70000
+    items[5]["admin_prot"] = 9901
+    result = run(dataplanes, {"dataplanes": items}, capsys)
+    assert result["failed"]
+    assert "dataplanes[3].inbound[0].port: port must be in the range [1, 65535], got 70000" in result["errors"]
+    assert any(e.startswith("dataplanes[5].admin_prot: unknown field (did you mean 'admin_port'?)")
+               for e in result["errors"])
+    assert len(result["errors"]) == 2
+    assert cp.requests == []
+
+
+def test_duplicates_and_selector_checks():
+    items = [redis(1), redis(2), redis(1), redis(1, mesh="other"), dict(redis(4, labels=False)),
+             {"name": "gone", "state": "absent"}]
+    with pytest.raises(KumaInputError) as err:
+        _dataplanes.validate_items(items, exclusive=True, selector=SELECTOR, meshes=["default", "Bad/Mesh"])
+    errors = err.value.errors
+    assert "dataplanes[2]: default/redis-1 is already given as dataplanes[0]" in errors
+    assert not any(e.startswith("dataplanes[3]") for e in errors)  # same name, other mesh: fine
+    assert any(e.startswith("dataplanes[4].labels: item default/redis-4 must carry the selector labels")
+               and "kuma.universal/host=h1" in e for e in errors)
+    assert any(e.startswith("meshes[1]:") for e in errors)
+    assert not any(e.startswith("dataplanes[5]") for e in errors)  # absent items need no labels
+    assert len(errors) == 3
+    with pytest.raises(KumaInputError) as err:
+        _dataplanes.validate_items([redis(1)], exclusive=True, selector={})
+    assert err.value.errors[0].startswith("selector: required")
+    with pytest.raises(KumaInputError) as err:
+        _dataplanes.validate_items([{"name": "x", "state": "gone"}, "text", {"name": "Bad_Name", "state": "absent"}])
+    assert [e.split(":")[0] for e in err.value.errors] == ["dataplanes[0].state", "dataplanes[1]", "dataplanes[2].name"]
+
+
+# -- the plan --------------------------------------------------------------------------------
+
+def _entity(item, extra_labels=None):
+    dp = _dataplanes.build_dataplane(_dataplanes._item_params(item))
+    body = dp.to_kuma()
+    body["labels"] = dict(body.get("labels") or {}, **{"kuma.io/zone": "default"}, **(extra_labels or {}))
+    for inbound in body["networking"]["inbound"]:
+        inbound["tags"]["kuma.io/zone"] = "default"
+    return body
+
+
+def test_stale_computation():
+    items = _dataplanes.validate_items([redis(1), redis(2), {"name": "redis-9", "state": "absent"}],
+                                       exclusive=True, selector=SELECTOR)
+    stale = _entity(redis(3))
+    other_host = _entity(redis(4, labels=False))
+    other_host["labels"].update({"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h2"})
+    unlabelled = _entity(redis(5, labels=False))
+    changed = _entity(redis(2))
+    changed["networking"]["inbound"][0]["servicePort"] = 1234
+    current = {"default": {"redis-1": _entity(redis(1)), "redis-2": changed, "redis-3": stale,
+                           "redis-4": other_host, "redis-5": unlabelled},
+               "other": {"redis-6": _entity(redis(6, mesh="other"))}}
+    todo = _dataplanes.plan(items, current, True, SELECTOR, ["default"])
+    assert todo["unchanged"] == ["default/redis-1", "default/redis-9"]
+    assert todo["updated"] == ["default/redis-2"]
+    assert todo["deleted"] == ["default/redis-3"]  # not h2's, not the unlabelled one, not another mesh's
+    assert todo["created"] == []
+    assert [p[0].key for p in todo["puts"]] == ["default/redis-2"]
+    assert todo["before"]["default/redis-2"]["networking"]["inbound"][0]["servicePort"] == 1234
+    assert todo["after"]["default/redis-2"]["networking"]["inbound"][0]["servicePort"] == 6381
+    assert todo["before"]["default/redis-3"]["networking"]["address"] == "127.0.0.1"
+    assert "default/redis-3" not in todo["after"]
+    # prune scope includes the other mesh: its labelled entity is stale too
+    todo = _dataplanes.plan(items, current, True, SELECTOR, ["default", "other"])
+    assert todo["deleted"] == ["default/redis-3", "other/redis-6"]
+    # without exclusive nothing is pruned
+    assert _dataplanes.plan(items, current)["deleted"] == []
+
+
+# -- whole runs: requests ------------------------------------------------------------------
+
+def test_requests_create_noop_update_prune(cp, capsys):
+    items = [redis(i, legacy=True) for i in range(1, 7)] + [redis(i, mesh="other") for i in range(1, 3)]
+    result = run(dataplanes, {"dataplanes": items}, capsys, check_mode=True)
+    assert result["changed"] and len(result["created"]) == 8 and cp.writes() == []
+    assert result["diff"]["before"]["default/redis-1"] == {}
+    assert result["diff"]["after"]["other/redis-2"]["networking"]["address"] == "127.0.0.1"
+    start = len(cp.requests)
+    result = run(dataplanes, {"dataplanes": items}, capsys)
+    assert result["changed"] and result["created"] == ["default/redis-%d" % i for i in range(1, 7)] + \
+        ["other/redis-1", "other/redis-2"]
+    assert sorted(result["translations"]) == ["default/redis-%d" % i for i in range(1, 7)]
+    assert len(result["translations"]["default/redis-1"]) == 3
+    assert len(result["dataplanes"]) == 8 and result["dataplanes"][0]["networking"]["inbound"][0]["port"] == 9001
+    # one listing per mesh, the version once (before writing), one PUT per entity
+    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes"),
+                                  ("GET", "/")] + [("PUT", "/meshes/default/dataplanes/redis-%d" % i)
+                                                   for i in range(1, 7)] + \
+        [("PUT", "/meshes/other/dataplanes/redis-%d" % i) for i in range(1, 3)]
+
+    # N unchanged items: 1 GET per mesh, no PUT, no version call
+    start = len(cp.requests)
+    result = run(dataplanes, {"dataplanes": items}, capsys)
+    assert result["changed"] is False and len(result["unchanged"]) == 8
+    assert result["diff"] == {"before": {}, "after": {}}
+    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+
+    # the legacy and today's syntax converge to the same entity
+    start = len(cp.requests)
+    same = [redis(i) for i in range(1, 7)]
+    assert run(dataplanes, {"dataplanes": same}, capsys)["changed"] is False
+    assert len(cp.requests) - start == 1
+
+    # update one: only that one is written and in the diff
+    update = copy.deepcopy(same)
+    update[2]["admin_port"] = 9901
+    start = len(cp.requests)
+    result = run(dataplanes, {"dataplanes": update}, capsys)
+    assert result["updated"] == ["default/redis-3"] and result["created"] == [] and result["deleted"] == []
+    assert result["diff"] == {"before": {"default/redis-3": {}},
+                              "after": {"default/redis-3": {"networking": {"admin": {"port": 9901}}}}}
+    assert [m for m in methods(cp, start) if m[0] != "GET"] == [("PUT", "/meshes/default/dataplanes/redis-3")]
+
+    # exclusive: drop redis-6 from the list; an unlabelled entity is left alone
+    cp.store[("meshes", "default", "dataplanes", "manual")] = dict(
+        _entity(redis(7, labels=False)), name="manual")
+    start = len(cp.requests)
+    args = {"dataplanes": update[:5], "exclusive": True, "selector": SELECTOR}
+    result = run(dataplanes, args, capsys, check_mode=True)
+    assert result["deleted"] == ["default/redis-6"] and cp.writes()[-1][0] == "PUT"
+    result = run(dataplanes, args, capsys)
+    assert result["deleted"] == ["default/redis-6"] and result["changed"]
+    assert [m for m in methods(cp, start) if m[0] != "GET"] == [("DELETE", "/meshes/default/dataplanes/redis-6")]
+    assert ("meshes", "default", "dataplanes", "manual") in cp.store
+    assert ("meshes", "other", "dataplanes", "redis-1") in cp.store  # other mesh: not in scope
+    assert run(dataplanes, args, capsys)["changed"] is False
+
+
+def test_listing_is_paged(cp, capsys, monkeypatch):
+    monkeypatch.setattr(_api, "PAGE_SIZE", 4)
+    items = [redis(i) for i in range(1, 11)]
+    run(dataplanes, {"dataplanes": items}, capsys)
+    start = len(cp.requests)
+    result = run(dataplanes, {"dataplanes": items}, capsys)
+    assert result["changed"] is False and len(result["unchanged"]) == 10
+    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes")] * 3
+
+
+def test_absent_items_and_meshes_option(cp, capsys):
+    run(dataplanes, {"dataplanes": [redis(1), redis(2), redis(3, mesh="other")]}, capsys)
+    result = run(dataplanes, {"dataplanes": [{"name": "redis-1", "state": "absent"},
+                                             {"name": "nope", "state": "absent"}]}, capsys)
+    assert result["deleted"] == ["default/redis-1"] and result["unchanged"] == ["default/nope"]
+    assert result["dataplanes"] == []
+    # empty list + meshes: prune every selected entity there
+    result = run(dataplanes, {"dataplanes": [], "exclusive": True, "selector": SELECTOR, "meshes": ["other"]},
+                 capsys)
+    assert result["deleted"] == ["other/redis-3"]
+    assert ("meshes", "default", "dataplanes", "redis-2") in cp.store
+
+
+def test_kuma3_refused_before_writing(cp, capsys):
+    from fakecp import response
+    cp.scripted += [response(200, {"items": [], "next": None}), response(200, {"version": "3.0.0"})]
+    result = run(dataplanes, {"dataplanes": [redis(1)]}, capsys)
+    assert result["failed"] and "Kuma 3.0.0" in result["msg"] and cp.writes() == []
+
+
+def test_same_entity_as_the_single_module(cp, capsys):
+    item = redis(1, legacy=True)
+    single = run(dataplane, item, capsys)
+    batch = run(dataplanes, {"dataplanes": [item]}, capsys)
+    assert batch["dataplanes"][0] == single["dataplane"]
+    assert batch["translations"]["default/redis-1"] == single["translations"]
+    assert batch["unchanged"] == ["default/redis-1"]
