@@ -225,3 +225,21 @@ def test_port_collision_refused_before_any_change():
     assert report["stats"]["redis-vm"]["failures"] == 1
     assert host.check_output(snapshot) == before
     assert not host.file("/etc/kuma/dp/cache-redis-vm-0.env").exists
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+def test_check_mode_reports_no_change():
+    """deploy-mesh.yml --check on the deployed mesh: every host reports changed=0."""
+    import subprocess
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+               ANSIBLE_PIPELINING="True")
+    run = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"), "--check", "--diff"],
+        env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    stats = json.loads(run.stdout[run.stdout.index("{"):])["stats"]
+    assert set(stats) == {"cp", "redis-vm", "backend-vm"}
+    assert {h: s["changed"] for h, s in stats.items()} == {"cp": 0, "redis-vm": 0, "backend-vm": 0}
