@@ -78,6 +78,11 @@ def register_section(reg: dict, out: list[str]) -> None:
         ]
         out.append(f"| {n} | " + " | ".join(cells) + " |")
     out.append("")
+    imp = load("imports")
+    if imp:
+        out.append("Start-up a module run pays before any work (fresh interpreter, min of "
+                   f"{imp['samples']} runs): "
+                   + "; ".join(f"{k}: {v * 1000:.0f} ms" for k, v in imp["seconds_min"].items()) + ".\n")
 
 
 def rollout_section(ro: dict, out: list[str]) -> None:

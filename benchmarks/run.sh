@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 MODE="${BENCH_MODE:-quick}"
-ONLY="${BENCH_ONLY:-register,dataplane,rollout}"
+ONLY="${BENCH_ONLY:-register,imports,dataplane,rollout}"
 PY=.venv/bin/python
 RES=benchmarks/results
 mkdir -p "$RES/raw"
@@ -58,6 +58,7 @@ stage() {  # stage <name> <script> [args...]
 }
 
 stage register bench_register.py "${reg_args[@]}"
+stage imports bench_imports.py
 stage dataplane bench_dp.py "${dp_args[@]}"
 if [ -n "$roll_cells" ]; then
   stage rollout bench_rollout.py --cells "$roll_cells" --unit-samples 5
