@@ -294,17 +294,26 @@ def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
     ax = axes[0]
     if ro:
-        for r in sorted({c["replicas"] for c in ro["cells"]}):
-            cells = sorted([c for c in ro["cells"] if c["replicas"] == r and "rerun" in c], key=lambda c: c["sidecars"])
-            if not cells:
+        ok = [c for c in ro["cells"] if "rerun" in c]
+        series = [("more hosts, 1 replica each", [c for c in ok if c["replicas"] == 1], "hosts", "-"),
+                  ("1 host, more replicas", [c for c in ok if c["hosts"] == 1], "replicas", "--")]
+        other = [c for c in ok if c["replicas"] != 1 and c["hosts"] != 1]
+        for label, cells, _axis, style in series:
+            cells = sorted(cells, key=lambda c: c["sidecars"])
+            if len(cells) < 2:
                 continue
             xs = [c["sidecars"] for c in cells]
-            ax.plot(xs, [c["first"]["seconds"] for c in cells], "o-", label=f"first run, {r} replica(s)/host")
-            ax.plot(xs, [c["rerun"]["seconds"] for c in cells], "s--", label=f"no-op re-run, {r}/host")
-            ax.plot(xs, [c["baseline_s"] for c in cells], "x:", label=f"ping baseline, {r}/host")
+            ax.plot(xs, [c["first"]["seconds"] for c in cells], "o" + style, color="#1f77b4", label=f"first run ({label})")
+            ax.plot(xs, [c["rerun"]["seconds"] for c in cells], "s" + style, color="#ff7f0e", label=f"no-op re-run ({label})")
+            ax.plot(xs, [c["baseline_s"] for c in cells], "x" + style, color="#2ca02c", label=f"ping baseline ({label})")
             for c in cells:
-                ax.annotate(f"{c['hosts']}h", (c["sidecars"], c["first"]["seconds"]), fontsize=7,
+                ax.annotate(f"{c['hosts']}x{c['replicas']}", (c["sidecars"], c["first"]["seconds"]), fontsize=7,
                             textcoords="offset points", xytext=(3, 3))
+        for c in other:
+            ax.plot([c["sidecars"]], [c["first"]["seconds"]], "o", color="#9467bd")
+            ax.plot([c["sidecars"]], [c["rerun"]["seconds"]], "s", color="#9467bd")
+            ax.annotate(f"{c['hosts']}x{c['replicas']}", (c["sidecars"], c["first"]["seconds"]), fontsize=7,
+                        textcoords="offset points", xytext=(3, 3))
         ax.set_xlabel("sidecars (hosts x replicas)")
         ax.set_ylabel("wall time, s")
         ax.set_title("deploy-mesh.yml rollout vs sidecars")
@@ -372,9 +381,10 @@ def main() -> None:
         rollout_section(ro, out)
     if dp:
         dp_section(dp, out)
-    ab = load("rollout-candidates")
-    if ab:
-        candidates_section(ab, out)
+    abs_ = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("rollout-candidates*.json"))]
+    if abs_:
+        merged = {"machine": abs_[0]["machine"], "cells": [c for ab in abs_ for c in ab["cells"]]}
+        candidates_section(merged, out)
     extra = RESULTS / "notes.md"
     if extra.exists():
         out.append(extra.read_text())
