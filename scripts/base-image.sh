@@ -8,10 +8,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SUITE=bookworm
-# Everything a scenario needs on its "VMs": systemd as PID 1, Python for Ansible, and the
+# Everything a scenario needs on its "VMs": systemd as PID 1, Python for Ansible (with
+# requests, which the API modules need on the control-plane host), and the
 # real services the tests put in the mesh (Redis, PostgreSQL), disabled until a play
 # starts them.
-PACKAGES=systemd,systemd-sysv,dbus,python3,ca-certificates,iproute2,procps,curl,sudo,redis-server,postgresql,iptables,netcat-openbsd
+PACKAGES=systemd,systemd-sysv,dbus,python3,python3-requests,ca-certificates,iproute2,procps,curl,sudo,redis-server,postgresql,iptables,netcat-openbsd
 
 recipe_hash=$( (cat "$0"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
 IMAGE="kuma-universal/vm:${SUITE}-${recipe_hash}"
