@@ -31,7 +31,7 @@ def _read_reply(stream):
         size = int(rest)
         return None if size < 0 else stream.read(size + 2)[:-2].decode()
     if kind == b"*":
-        return [_read_reply(stream) for _ in range(int(rest))]
+        return [_read_reply(stream) for dummy in range(int(rest))]
     raise RuntimeError("unexpected reply from Redis: %r" % line)
 
 

@@ -96,7 +96,7 @@ def test_every_dataplane_online_and_labelled():
         assert labels.get("kuma.universal/host") == hostname
     managed = {n for n, d in dps.items()
                if (d["entity"].get("labels") or d["labels"]).get("kuma.universal/managed-by") == "ansible"}
-    assert managed == {n for _, n in PRESENT}
+    assert managed == {name for dummy, name in PRESENT}
 
 
 def test_replicas_follow_the_port_rule():
@@ -148,11 +148,11 @@ def _envoy_redis_connections(hostname, name):
 
 @pytest.mark.skipif(EXPECTED["backend"] is None, reason="no Backend in this scenario")
 def test_request_crosses_the_mesh():
-    hostname, name, _ = EXPECTED["backend"]
+    hostname, name = EXPECTED["backend"][:2]
     address = dataplanes()[name]["entity"]["networking"]["address"]
     hits_before = _redis_hits()
     cx_before = _envoy_redis_connections(hostname, name)
-    answers = [CP.check_output("curl -sS --fail --max-time 10 http://%s:8000/", address) for _ in range(4)]
+    answers = [CP.check_output("curl -sS --fail --max-time 10 http://%s:8000/", address) for dummy in range(4)]
     for answer in answers:
         assert re.match(r"^hits=\d+ redis_port=\d+$", answer), answer
     # Redis itself counted the four hits, and they went through Envoy's redis cluster.
