@@ -32,13 +32,13 @@ export KUMA_ARCHIVE
 
 case "$MODE" in
   quick)
-    reg_args=(--sizes 100,500 --ansible-sizes 100)
+    reg_args=(--sizes "100,500" --ansible-sizes 100)
     dp_args=(--samples 10 --bursts 3 --burst 6 --replicas 3)
     roll_cells="${BENCH_ROLLOUT_CELLS:-1:1,2:1,4:1,1:3,1:6}"
     echo "quick (default): the Ansible registration loop at N=100 only; rollout on the cells ${roll_cells} (hosts:replicas). BENCH_MODE=full runs N=500 through Ansible and the full 4x3 grid." > "$RES/MODE"
     ;;
   full)
-    reg_args=(--sizes 100,500 --ansible-sizes 100,500)
+    reg_args=(--sizes "100,500" --ansible-sizes "100,500")
     dp_args=(--samples 20 --bursts 5 --burst 6 --replicas 3)
     roll_cells="${BENCH_ROLLOUT_CELLS:-}"
     echo "full: every path at N=100 and N=500; rollout grid ${roll_cells:-1,2,4,8 hosts x 1,3,6 replicas}." > "$RES/MODE"
