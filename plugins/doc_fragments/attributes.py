@@ -21,6 +21,9 @@ attributes:
     support: full
     details:
       - The diff holds only the managed fields that change, as C(before) and C(after).
+  idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
+    support: full
   action_group:
     description: Use C(group/kuma.universal.kuma) in C(module_defaults) to set the connection options once.
     support: full
@@ -42,6 +45,9 @@ attributes:
     support: N/A
     details:
       - This action does not modify state.
+  idempotent:
+    description: This action does not modify state.
+    support: full
   action_group:
     description: Use C(group/kuma.universal.kuma) in C(module_defaults) to set the connection options once.
     support: full

@@ -25,10 +25,6 @@ author:
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes
-attributes:
-  idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
-    support: full
 options:
   name:
     description:

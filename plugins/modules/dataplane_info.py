@@ -18,10 +18,6 @@ author:
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes.INFO_MODULE
-attributes:
-  idempotent:
-    description: This action does not modify state.
-    support: full
 options:
   mesh:
     description: Only this mesh; every mesh when omitted.

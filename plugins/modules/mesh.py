@@ -24,10 +24,6 @@ author:
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes
-attributes:
-  idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
-    support: full
 options:
   name:
     description: Name of the mesh (lowercase letters, digits, C(-), C(_), C(.)).
