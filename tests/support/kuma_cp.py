@@ -59,6 +59,7 @@ class ControlPlane:
 
     def __init__(self, kuma_dir: Path, work_dir: Path, env: dict[str, str] | None = None):
         self.kuma_dir = kuma_dir
+        self.bin_dir = kuma_dir / "bin"
         self.work_dir = work_dir
         self.ports = {name: free_port() for name in PORT_VARS}
         self.extra_env = env or {}
@@ -74,8 +75,18 @@ class ControlPlane:
         return f"https://127.0.0.1:{self.ports['dp_server']}"
 
     @property
-    def ca_cert(self) -> Path:
-        return self.work_dir / "kuma-cp.crt"
+    def https_url(self) -> str:
+        # The self-signed certificate names localhost, not 127.0.0.1.
+        return f"https://localhost:{self.ports['api_https']}"
+
+    @property
+    def ca_cert(self) -> str:
+        """The CA the CP self-signs into its work dir (reused across restarts)."""
+        return str(self.work_dir / "kuma-cp.crt")
+
+    # Names the integration tests read.
+    url = api_url
+    dp_address = dp_server_url
 
     def env(self) -> dict[str, str]:
         env = {
@@ -94,8 +105,8 @@ class ControlPlane:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [str(self.kuma_dir / "bin" / "kuma-cp"), "run"],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [str(self.bin_dir / "kuma-cp"), "run"],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(self.work_dir),
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -109,6 +120,7 @@ class ControlPlane:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
+        self.stop()
         raise TimeoutError(f"kuma-cp not ready within {timeout}s:\n{self.tail()}")
 
     def stop(self) -> None:
@@ -124,6 +136,25 @@ class ControlPlane:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    # Independent reads and set-up, for assertions.
+    def get(self, path: str):
+        """The JSON at path, or None on 404."""
+        response = requests.get(self.api_url + path, timeout=10)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def ensure_mesh(self, name: str = "default", timeout: float = 30) -> None:
+        response = requests.put(f"{self.api_url}/meshes/{name}", json={"type": "Mesh", "name": name}, timeout=10)
+        response.raise_for_status()
+        # The mesh's dataplane-token signing key is created asynchronously.
+        deadline = time.monotonic() + timeout
+        while (self.get(f"/meshes/{name}/secrets") or {}).get("total", 0) == 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no signing key in mesh {name} after {timeout}s")
+            time.sleep(0.3)
 
     def tail(self, lines: int = 40) -> str:
         try:
