@@ -19,7 +19,7 @@ PYTHON = sys.executable
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from support.kuma_cp import Toolchain, free_port  # noqa: E402,F401  (free_port: used by the tests)
+from support.kuma_cp import Toolchain  # noqa: E402
 
 
 def wait_for(predicate, timeout, what):
@@ -46,8 +46,8 @@ def toolchain():
 @pytest.fixture(scope="session")
 def cp(toolchain):
     """A real kuma-cp on loopback, memory store, without the default mesh."""
-    plane = toolchain.control_plane("kuma-cp", env={"KUMA_STORE_TYPE": "memory",
-                                                   "KUMA_DEFAULTS_SKIP_MESH_CREATION": "true"})
+    settings = {"KUMA_STORE_TYPE": "memory", "KUMA_DEFAULTS_SKIP_MESH_CREATION": "true"}
+    plane = toolchain.control_plane("kuma-cp", env=settings)
     plane.start()
     try:
         yield plane

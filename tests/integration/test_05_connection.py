@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import base64
 
-from conftest import free_port, wait_for
+from conftest import wait_for
+from support.kuma_cp import free_port
 
 
 def admin_token(cp):

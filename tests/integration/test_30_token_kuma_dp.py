@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import free_port, wait_for
+from conftest import wait_for
+from support.kuma_cp import free_port
 
 TAGS = {"kuma.io/service": "web"}
 
