@@ -15,3 +15,26 @@ if not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "kuma", "u
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+# The fake control plane every module test talks to (fakecp.run_module runs a module).
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+from ansible_collections.kuma.universal.plugins.module_utils import _api  # noqa: E402
+from fakecp import FakeCP  # noqa: E402
+
+
+@pytest.fixture
+def cp(monkeypatch):
+    fake = FakeCP()
+    real_session = requests.Session
+
+    def session():
+        s = real_session()
+        s.mount("http://", fake)
+        return s
+
+    monkeypatch.setattr(_api.requests, "Session", session)
+    fake.store[("meshes", "default")] = {"type": "Mesh", "name": "default"}
+    return fake

@@ -9,7 +9,9 @@ import copy
 import json
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 import requests
+from ansible.module_utils.testing import patch_module_args
 from requests.adapters import BaseAdapter
 
 RESOURCES = [
@@ -114,3 +116,14 @@ class FakeCP(BaseAdapter):
         if offset + size < len(items):
             nxt = "http://fake/%s?offset=%d&size=%d" % ("/".join(parts), offset + size, size)
         return response(200, {"total": len(items), "items": page, "next": nxt})
+
+
+def run_module(module, args, capsys, check_mode=False, diff=True):
+    """Run a module's main() the way Ansible does (2.19's patch_module_args); its JSON result."""
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)

@@ -6,16 +6,13 @@ stale computation, and how many requests a run makes."""
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
-import requests
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.kuma.universal.plugins.module_utils import _api, _dataplanes
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
 from ansible_collections.kuma.universal.plugins.modules import dataplane, dataplanes
-from fakecp import FakeCP
+from fakecp import run_module as run
 
 SELECTOR = {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h1"}
 
@@ -37,29 +34,10 @@ def redis(i, mesh=None, legacy=False, labels=True):
 
 
 @pytest.fixture
-def cp(monkeypatch):
-    fake = FakeCP()
-    real_session = requests.Session
-
-    def session():
-        s = real_session()
-        s.mount("http://", fake)
-        return s
-
-    monkeypatch.setattr(_api.requests, "Session", session)
-    for mesh in ("default", "other"):
-        fake.store[("meshes", mesh)] = {"type": "Mesh", "name": mesh}
-    return fake
-
-
-def run(module, args, capsys, check_mode=False, diff=True):
-    args = dict(args)
-    args["_ansible_check_mode"] = check_mode
-    args["_ansible_diff"] = diff
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
+def cp(cp):
+    """The shared fake CP (conftest.py) with a second mesh."""
+    cp.store[("meshes", "other")] = {"type": "Mesh", "name": "other"}
+    return cp
 
 
 def methods(cp, since=0):

@@ -6,44 +6,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
-import requests
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.kuma.universal.plugins.module_utils import _api
 from ansible_collections.kuma.universal.plugins.modules import (
     dataplane, dataplane_info, dataplane_token, mesh, resource,
 )
-from fakecp import FakeCP, response
+from fakecp import response, run_module as run
 
 REDIS = {"name": "redis-1", "address": "192.168.0.1",
          "inbound": [{"port": 9000, "service_port": 6379, "service_address": "127.0.0.1",
                       "tags": {"kuma.io/service": "redis", "version": "5.0"}}]}
-
-
-@pytest.fixture
-def cp(monkeypatch):
-    fake = FakeCP()
-    real_session = requests.Session
-
-    def session():
-        s = real_session()
-        s.mount("http://", fake)
-        return s
-
-    monkeypatch.setattr(_api.requests, "Session", session)
-    fake.store[("meshes", "default")] = {"type": "Mesh", "name": "default"}
-    return fake
-
-
-def run(module, args, capsys, check_mode=False, diff=True):
-    args = dict(args)
-    args["_ansible_check_mode"] = check_mode
-    args["_ansible_diff"] = diff
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
 
 
 def test_dataplane_create_repeat_update_delete(cp, capsys):
