@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: dataplanes
 short_description: Converge a set of Kuma Dataplane entities in one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates, updates or deletes many Dataplanes of a Kuma control plane in Universal mode in one module run,
     for example every replica of a host. Registering each Dataplane as its own task (or loop item) costs one
