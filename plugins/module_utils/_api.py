@@ -116,6 +116,26 @@ def _error_from_response(method, path, response):
     return KumaApiError(method, path, status, title, detail, invalid)
 
 
+def check_api_url(api_url):
+    """The API base URL without its trailing '/'; KumaInputError naming api_url when it is not
+    an http(s) URL (requests would raise its own exceptions, or send to the wrong place)."""
+    text = str(api_url or "").strip()
+    expected = "an http:// or https:// URL such as %s" % DEFAULT_API_URL
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError on a port that is not a number in range
+    except ValueError:
+        parts = port = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise KumaInputError(["api_url: %r is not %s" % (text, expected)])
+    if parts.username is not None:  # not echoed: it holds a credential
+        raise KumaInputError(["api_url: must not carry credentials; give %s and the token as api_token"
+                              % expected])
+    if parts.query or parts.fragment or port == 0:
+        raise KumaInputError(["api_url: %r must be the API's base URL, %s (no query or fragment)" % (text, expected)])
+    return text.rstrip("/")
+
+
 def quote_segment(value):
     """One URL path segment (a name or a mesh), with '/' escaped too."""
     return quote(str(value), safe="")
@@ -127,11 +147,11 @@ class KumaClient:
     def __init__(self, api_url=DEFAULT_API_URL, api_token=None, ca_path=None, validate_certs=True,
                  timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF,
                  session=None, sleep=time.sleep):
+        self.base_url = check_api_url(api_url or DEFAULT_API_URL)  # before any session or request
         if session is None:
             if not HAS_REQUESTS:
                 raise RuntimeError("the Python library 'requests' is required")
             session = requests.Session()
-        self.base_url = (api_url or DEFAULT_API_URL).rstrip("/")
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.backoff = backoff
@@ -173,6 +193,8 @@ class KumaClient:
                     continue
                 raise KumaApiError(method, path, None, "connection failed after %d attempts" % (attempt + 1),
                                    _safe_text(exc))
+            except requests.exceptions.RequestException as exc:  # anything else requests refuses
+                raise KumaApiError(method, path, None, "request failed", _safe_text(exc))
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 self._pause(attempt)
                 attempt += 1
@@ -302,8 +324,12 @@ class KumaModule:
         return self._client
 
     def run(self, func):
-        """Call func(self) -> result dict and exit; our errors become clean failures."""
+        """Call func(self) -> result dict and exit; our errors become clean failures.
+
+        The connection options are checked first (the client is built), before func runs.
+        """
         try:
+            _client = self.client
             result = func(self)
         except KumaInputError as exc:
             self.module.fail_json(**exc.to_result())

@@ -49,3 +49,12 @@ def test_nothing_listening(ansible):
     result = ansible.run("mesh", {"name": "never", "api_url": url, "timeout": 2})
     assert result["failed"] is True and result["status"] is None
     assert result["msg"].startswith("Kuma API GET /meshes/never failed: no response connection failed after 4 attempts")
+
+
+def test_api_url_that_is_not_a_url(ansible):
+    not_urls = ["127.0.0.1:5681", "not a url", "ftp://x"]
+    results = ansible.play(*[("mesh", {"name": "never", "api_url": url}) for url in not_urls])
+    for url, result in zip(not_urls, results):
+        assert result["failed"] is True and "Traceback" not in str(result.get("exception", "")), result.get("exception")
+        assert result["msg"] == ("Invalid input: api_url: %r is not an http:// or https:// URL such as "
+                                 "http://127.0.0.1:5681" % url)

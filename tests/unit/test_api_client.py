@@ -173,3 +173,29 @@ def test_token_with_newline_is_stripped_and_a_bad_one_is_refused_without_echo(cp
         KumaClient(api_token="abc def-secret", session=cp.session())
     assert "secret" not in str(info.value) and info.value.errors == [
         "api_token: contains spaces or control characters (not shown)"]
+
+
+@pytest.mark.parametrize("url", ["not a url", "127.0.0.1:5681", "localhost:5681", "ftp://x", "http://", "https:///path",
+                                 "http://127.0.0.1:99999", "http://user:pw@127.0.0.1:5681", ""])
+def test_api_url_that_is_not_an_http_url_is_refused_before_any_request(cp, url):
+    with pytest.raises(KumaInputError) as info:
+        KumaClient(url or " ", session=cp.session())
+    assert len(info.value.errors) == 1
+    text = info.value.errors[0]
+    assert text.startswith("api_url: %r " % (url or " ").strip()) or text.startswith("api_url: must not carry")
+    assert "an http:// or https:// URL such as http://127.0.0.1:5681" in text
+    assert "pw" not in text
+    assert cp.requests == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5681", "https://kuma.example:5682/", "http://[::1]:5681",
+                                 "http://cp/prefix/"])
+def test_api_url_forms_accepted(cp, url):
+    assert KumaClient(url, session=cp.session()).base_url == url.rstrip("/")
+
+
+def test_other_requests_errors_become_api_errors(cp):
+    cp.scripted.append(requests.exceptions.InvalidHeader("bad header"))
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).get("/meshes")
+    assert info.value.status is None and info.value.title == "request failed"

@@ -180,3 +180,12 @@ def test_resource_spec_defaults_from_the_cp_are_not_changes_and_null_removes(cp,
     assert result["changed"] is True
     assert "apiVersion" not in cp.store[("meshes", "default", "meshtimeouts", "t2")]["spec"]["default"]["backends"][0][
         "zipkin"]
+
+
+def test_api_url_without_scheme_fails_cleanly_naming_it(cp, capsys):
+    for url in ("127.0.0.1:5681", "not a url"):
+        result = run(dataplane, dict(REDIS, api_url=url), capsys)
+        assert result["failed"] is True and "exception" not in result
+        assert result["msg"] == ("Invalid input: api_url: %r is not an http:// or https:// URL such as "
+                                 "http://127.0.0.1:5681" % url)
+    assert cp.requests == []
