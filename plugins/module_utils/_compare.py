@@ -154,35 +154,70 @@ def strip_cp_meta(entity):
     return body
 
 
-def nest(flat):
-    """{"networking.address": x} -> {"networking": {"address": x}} (for diffs)."""
+def flatten(value, atomic=(), prefix=()):
+    """{"spec": {"a": {"b": 1}, "l": [..]}} -> {("spec", "a", "b"): 1, ("spec", "l"): [..]}.
+
+    Non-empty dicts are walked, anything else is a leaf (lists and {} included); top-level
+    keys in atomic are leaves whatever their value. Paths are tuples: keys may hold dots.
+    """
     out = {}
-    for dotted, value in flat.items():
-        node = out
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+    for key, item in value.items():
+        path = prefix + (key,)
+        if isinstance(item, dict) and item and not (not prefix and key in atomic):
+            out.update(flatten(item, atomic, path))
+        else:
+            out[path] = item
     return out
 
 
-def field_diff(desired, current, equal=same, equal_for=None):
-    """Compare two flat {field: value} maps of managed fields.
+def dig(entity, path):
+    """The value at a tuple path of nested dicts, None where the path is missing."""
+    node = entity
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
-    equal_for: {field: function} for fields compared otherwise than with equal.
-    Returns (changed field names, before, after) holding only the fields that differ;
+
+def nest(flat):
+    """{("networking", "address"): x} -> {"networking": {"address": x}} (for diffs)."""
+    out = {}
+    for path, value in flat.items():
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return out
+
+
+def shown(fields):
+    """Fields as a diff shows a whole entity: unset ones left out, nested back into its shape."""
+    return nest({path: value for path, value in fields.items() if not is_zero(value, keep_false=True)})
+
+
+def same_value(_path, want, have):
+    """The default field comparison (equal in canonical form), as field_diff calls it."""
+    return same(want, have)
+
+
+def field_diff(desired, current, equal=same_value):
+    """Compare two flat {path tuple: value} maps of managed fields.
+
+    equal(path, want, have) decides whether a field is as desired.
+    Returns (changed paths, before, after) holding only the fields that differ;
     before/after are nested back into the entity's shape for --diff.
     """
     changed = []
     before = {}
     after = {}
-    for field in desired:
-        want = desired[field]
-        have = current.get(field)
-        if not (equal_for or {}).get(field, equal)(want, have):
-            changed.append(field)
+    for path in desired:
+        want = desired[path]
+        have = current.get(path)
+        if not equal(path, want, have):
+            changed.append(path)
             if not is_zero(have, keep_false=True):
-                before[field] = have
+                before[path] = have
             if not is_zero(want, keep_false=True):
-                after[field] = want
+                after[path] = want
     return changed, nest(before), nest(after)

@@ -327,7 +327,7 @@ class Dataplane:
 
     # -- comparison --------------------------------------------------------------------
     def managed_fields(self):
-        """Flat {dotted Kuma JSON field: value} of everything this module manages."""
+        """Flat {Kuma JSON path tuple: value} of everything this module manages."""
         return managed_fields_of(self.to_kuma(), self.labels is not None, self.state_ports())
 
     def state_ports(self):
@@ -378,26 +378,26 @@ def managed_fields_of(entity, manage_labels, state_ports=()):
     net = entity.get("networking") or {}
     fields = {}
     if manage_labels:
-        fields["labels"] = user_labels(entity.get("labels"))
-    fields["networking.address"] = net.get("address")
-    fields["networking.advertisedAddress"] = net.get("advertisedAddress")
-    fields["networking.admin"] = net.get("admin")
-    fields["networking.inbound"] = _as_set([_normalise_inbound_json(i, state_ports)
+        fields[("labels",)] = user_labels(entity.get("labels"))
+    fields[("networking", "address")] = net.get("address")
+    fields[("networking", "advertisedAddress")] = net.get("advertisedAddress")
+    fields[("networking", "admin")] = net.get("admin")
+    fields[("networking", "inbound")] = _as_set([_normalise_inbound_json(i, state_ports)
                                             for i in net.get("inbound") or []])
-    fields["networking.outbound"] = _as_set([_normalise_outbound_json(o) for o in net.get("outbound") or []])
+    fields[("networking", "outbound")] = _as_set([_normalise_outbound_json(o) for o in net.get("outbound") or []])
     tproxy = dict(net.get("transparentProxying") or {})
     for key in ("directAccessServices", "reachableServices"):
         if key in tproxy:
             tproxy[key] = sorted(tproxy[key] or [])
-    fields["networking.transparentProxying"] = tproxy
+    fields[("networking", "transparentProxying")] = tproxy
     gateway = dict(net.get("gateway") or {})
     if gateway.get("type") == "DELEGATED":  # the enum's zero value: the CP omits it
         del gateway["type"]
     if "tags" in gateway:  # the CP adds the zone tag here too
         gateway["tags"] = {k: v for k, v in gateway["tags"].items() if k != ZONE_TAG}
-    fields["networking.gateway"] = gateway
-    fields["metrics"] = entity.get("metrics")
-    fields["probes"] = entity.get("probes")
+    fields[("networking", "gateway")] = gateway
+    fields[("metrics",)] = entity.get("metrics")
+    fields[("probes",)] = entity.get("probes")
     return fields
 
 

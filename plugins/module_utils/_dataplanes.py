@@ -13,7 +13,7 @@ entities that differ are written.
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, is_zero, nest
+from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, shown
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
     MESH_RE, _major, _unknown_field, build_dataplane, dataplane_path, managed_fields_of, validate_name_and_mesh,
 )
@@ -153,7 +153,7 @@ def plan(items, current_by_mesh, exclusive=False, selector=None, prune_meshes=()
             out["created"].append(item.key)
             out["puts"].append((item, body))
             out["before"][item.key] = {}
-            out["after"][item.key] = nest({k: v for k, v in desired.items() if not is_zero(v, keep_false=True)})
+            out["after"][item.key] = shown(desired)
             continue
         have = managed_fields_of(current, dp.labels is not None, dp.state_ports())
         changed, before, after = field_diff(desired, have)
@@ -175,10 +175,9 @@ def plan(items, current_by_mesh, exclusive=False, selector=None, prune_meshes=()
 
 def _delete(out, mesh, name, entity):
     key = key_of(mesh, name)
-    fields = managed_fields_of(entity, True)
     out["deletes"].append((mesh, name))
     out["deleted"].append(key)
-    out["before"][key] = nest({k: v for k, v in fields.items() if not is_zero(v, keep_false=True)})
+    out["before"][key] = shown(managed_fields_of(entity, True))
 
 
 def ensure_dataplanes(kmod):

@@ -8,17 +8,16 @@ Read, compare the managed fields, write only when they differ and not in check m
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, is_zero, nest, same
+from ansible_collections.kuma.universal.plugins.module_utils._compare import field_diff, same_value, shown
 
 
-def ensure_entity(client, path, state, check_mode, desired_fields, current_fields, build_body, equal=same,
-                  equal_for=None):
+def ensure_entity(client, path, state, check_mode, desired_fields, current_fields, build_body, equal=same_value):
     """Converge one entity at path.
 
-    desired_fields: flat {field: value} of what the module manages.
+    desired_fields: flat {path tuple: value} of what the module manages.
     current_fields: function(entity) -> the same fields read from the CP's entity.
     build_body: function(entity or None) -> the full body to PUT.
-    equal / equal_for: how values are compared (all fields / per field).
+    equal: function(path, want, have) -> whether a field is as desired.
     Returns (result dict with changed/diff/warnings/created, body sent or that would be sent).
     """
     current = client.get(path)
@@ -26,20 +25,19 @@ def ensure_entity(client, path, state, check_mode, desired_fields, current_field
     if state == "absent":
         if current is None:
             return result, None
-        before = {k: v for k, v in current_fields(current).items() if not is_zero(v, keep_false=True)}
         result["changed"] = True
-        result["diff"] = {"before": nest(before), "after": {}}
+        result["diff"] = {"before": shown(current_fields(current)), "after": {}}
         if not check_mode:
             client.delete(path)
         return result, None
 
     have = current_fields(current) if current is not None else {}
-    changed, before, after = field_diff(desired_fields, have, equal=equal, equal_for=equal_for)
+    changed, before, after = field_diff(desired_fields, have, equal=equal)
     body = build_body(current)
     if current is None:
         result["changed"] = True
         result["created"] = True
-        result["diff"] = {"before": {}, "after": nest({k: v for k, v in desired_fields.items() if not is_zero(v, keep_false=True)})}
+        result["diff"] = {"before": {}, "after": shown(desired_fields)}
     elif changed:
         result["changed"] = True
         result["diff"] = {"before": before, "after": after}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    contains, same, strip_cp_meta, user_labels,
+    contains, dig, flatten, same, strip_cp_meta, user_labels,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
 from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
@@ -68,33 +68,53 @@ def _check_name(name, errors, field="name"):
                       % (field, name))
 
 
-def _mesh_section_equal(desired, current):
-    # The CP fills defaults into Mesh sections (a metrics backend gets conf.tags): compare
-    # what the task gives; a key set to null must be absent.
-    if not desired:  # {} removes the section
-        return same(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
-    return contains(desired, current, significant_false=MESH_SIGNIFICANT_FALSE)
+# Top-level fields compared as a whole: labels (a set of pairs), the Mesh's policy list.
+WHOLE_FIELDS = ("labels", "skipCreatingInitialPolicies")
 
 
-def _section_equal(desired, current):
-    if desired in ({}, []):
-        return same(desired, current)
-    return contains(desired, current)
+def _given_keys_equal(path, want, have, significant_false=()):
+    """A leaf of a section as given: {} or [] as a whole section removes it (must be empty);
+    elsewhere only the keys given count (the CP fills in defaults) and null means absent.
+    Compared under its own key, where false may be significant."""
+    if len(path) == 1 and want in ({}, []):
+        return same(want, have, significant_false)
+    return contains({path[-1]: want}, {path[-1]: have}, significant_false)
 
 
-def _converge(kmod, path, desired, base_body, equal, equal_for=None):
-    """desired: flat {top-level JSON key: value} managed here; base_body: type/name/mesh."""
+def _mesh_equal(path, want, have):
+    if path[0] in MESH_DICT_OPTIONS.values():
+        # The CP fills defaults into Mesh sections (a metrics backend gets conf.tags).
+        return _given_keys_equal(path, want, have, MESH_SIGNIFICANT_FALSE)
+    return same(want, have)
+
+
+def _resource_equal(path, want, have):
+    if path[0] == "labels":
+        return same(want, have)
+    # The CP fills defaults into specs (MeshTrace zipkin.apiVersion, MeshAccessLog
+    # format.omitEmptyValues) and even state (MeshService spec.state): compare the keys given.
+    return _given_keys_equal(path, want, have)
+
+
+def _converge(kmod, path, desired, base_body, equal):
+    """desired: {top-level JSON key: value} managed here; base_body: type/name/mesh.
+
+    Compared (and shown in --diff) leaf by leaf: only the keys given that differ show.
+    """
+    fields = flatten(desired, atomic=WHOLE_FIELDS)
 
     def current_fields(entity):
         if not desired:  # state=absent: show what goes away
-            return {k: v for k, v in strip_cp_meta(entity).items() if k not in ("type", "name", "mesh")}
-        fields = {}
-        for key in desired:
-            value = entity.get(key)
-            fields[key] = user_labels(value) if key == "labels" else value
-        if "skipCreatingInitialPolicies" in fields:
-            fields["skipCreatingInitialPolicies"] = sorted(fields["skipCreatingInitialPolicies"] or [])
-        return fields
+            return {(k,): v for k, v in strip_cp_meta(entity).items() if k not in ("type", "name", "mesh")}
+        found = {}
+        for field in fields:
+            value = dig(entity, field)
+            if field == ("labels",):
+                value = user_labels(value)
+            elif field == ("skipCreatingInitialPolicies",):
+                value = sorted(value or [])
+            found[field] = value
+        return found
 
     def build_body(current):
         body = strip_cp_meta(current) if current else {}
@@ -107,8 +127,8 @@ def _converge(kmod, path, desired, base_body, equal, equal_for=None):
                 body[key] = value
         return body
 
-    return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, desired, current_fields,
-                         build_body, equal=equal, equal_for=equal_for)
+    return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, fields, current_fields,
+                         build_body, equal=equal)
 
 
 def ensure_mesh(kmod):
@@ -130,8 +150,7 @@ def ensure_mesh(kmod):
     if p["state"] == "absent":
         desired = {}
     result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
-                             {"type": "Mesh", "name": p["name"]}, same,
-                             {key: _mesh_section_equal for key in MESH_DICT_OPTIONS.values()})
+                             {"type": "Mesh", "name": p["name"]}, _mesh_equal)
     result["mesh"] = body or {}
     return result
 
@@ -180,10 +199,7 @@ def ensure_resource(kmod):
     base = {"type": kind, "name": p["name"]}
     if mesh_scoped:
         base["mesh"] = mesh
-    # The CP fills defaults into specs (MeshTrace zipkin.apiVersion, MeshAccessLog
-    # format.omitEmptyValues) and even state (MeshService spec.state): compare the keys given.
-    result, body = _converge(kmod, path, desired, base, _section_equal,
-                             {"labels": same})
+    result, body = _converge(kmod, path, desired, base, _resource_equal)
     result["resource"] = body or {}
     result["path"] = path
     return result

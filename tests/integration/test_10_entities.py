@@ -129,9 +129,10 @@ def test_resource_lifecycle(cp, ansible, default_mesh):
     assert ok(created)["changed"] is True
     assert ok(repeated)["changed"] is False  # the CP stores 90s as 1m30s: same duration
     assert ok(update)["changed"] is True
-    assert update["diff"]["before"] == {"spec": {"targetRef": {"kind": "Mesh"}, "to": [
+    # only what changes shows (spec.targetRef does not): the list spec.to as a whole
+    assert update["diff"]["before"] == {"spec": {"to": [
         {"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "1m30s"}}]}}
-    assert update["diff"]["after"] == {"spec": updated["spec"]}
+    assert update["diff"]["after"] == {"spec": {"to": updated["spec"]["to"]}}
     assert ok(update_again)["changed"] is False
     assert ok(deleted)["changed"] is True and ok(deleted_again)["changed"] is False
     assert cp.get(path) is None
@@ -148,3 +149,20 @@ def test_global_resource_kind(cp, ansible):
     assert ok(created)["changed"] is True and created["path"] == "/hostnamegenerators/it-hostnames"
     assert ok(repeated)["changed"] is False
     assert ok(deleted)["changed"] is True
+
+
+def test_resource_diff_shows_only_what_changes(cp, ansible, default_mesh):
+    spec = {"targetRef": {"kind": "Mesh"},
+            "from": [{"targetRef": {"kind": "Mesh"}, "default": {"action": "Allow"}}]}
+    deny = {"targetRef": {"kind": "Mesh"},
+            "from": [{"targetRef": {"kind": "Mesh"}, "default": {"action": "Deny"}}]}
+    args = {"kind": "MeshTrafficPermission", "name": "it-mtp", "spec": spec}
+    created, check, update, again, _gone = ansible.play(
+        ("resource", args), {"module": "resource", "args": dict(args, spec=deny), "check_mode": True},
+        ("resource", dict(args, spec=deny)), ("resource", dict(args, spec=deny)),
+        ("resource", {"kind": "MeshTrafficPermission", "name": "it-mtp", "state": "absent"}))
+    assert ok(created)["changed"] is True
+    expected = {"before": {"spec": {"from": spec["from"]}}, "after": {"spec": {"from": deny["from"]}}}
+    assert ok(check)["diff"] == expected
+    assert ok(update)["changed"] is True and update["diff"] == expected
+    assert ok(again)["changed"] is False

@@ -18,6 +18,7 @@ RESOURCES = [
     {"name": "Mesh", "path": "meshes", "scope": "Global", "readOnly": False},
     {"name": "Dataplane", "path": "dataplanes", "scope": "Mesh", "readOnly": False},
     {"name": "MeshTimeout", "path": "meshtimeouts", "scope": "Mesh", "readOnly": False},
+    {"name": "MeshTrafficPermission", "path": "meshtrafficpermissions", "scope": "Mesh", "readOnly": False},
     {"name": "TrafficPermission", "path": "traffic-permissions", "scope": "Mesh", "readOnly": False},
     {"name": "HostnameGenerator", "path": "hostnamegenerators", "scope": "Global", "readOnly": False},
     {"name": "DataplaneInsight", "path": "dataplane-insights", "scope": "Mesh", "readOnly": True},

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, contains, field_diff, parse_go_duration, same, strip_cp_meta,
+    canonical_set, contains, dig, field_diff, flatten, nest, parse_go_duration, same, strip_cp_meta,
 )
 
 
@@ -44,10 +44,20 @@ def test_strip_cp_meta():
 
 
 def test_field_diff_nests_changed_fields():
-    changed, before, after = field_diff({"a.b": 1, "a.c": 2, "d": 3}, {"a.b": 1, "a.c": 5})
-    assert changed == ["a.c", "d"]
+    changed, before, after = field_diff({("a", "b"): 1, ("a", "c"): 2, ("d",): 3}, {("a", "b"): 1, ("a", "c"): 5})
+    assert changed == [("a", "c"), ("d",)]
     assert before == {"a": {"c": 5}}
     assert after == {"a": {"c": 2}, "d": 3}
+
+
+def test_flatten_walks_dicts_only_and_keeps_dotted_keys():
+    value = {"labels": {"a.b/c": "1"}, "spec": {"selector": {"kuma.io/service": "x"}, "to": [{"a": 1}], "e": {}}}
+    flat = flatten(value, atomic=("labels",))
+    assert flat == {("labels",): {"a.b/c": "1"}, ("spec", "selector", "kuma.io/service"): "x",
+                    ("spec", "to"): [{"a": 1}], ("spec", "e"): {}}
+    assert nest(flat) == value
+    assert dig(value, ("spec", "selector", "kuma.io/service")) == "x"
+    assert dig(value, ("spec", "to", "a")) is None and dig(value, ("nothing", "here")) is None
 
 
 def test_significant_false_for_wrapper_fields():

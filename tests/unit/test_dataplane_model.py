@@ -258,7 +258,7 @@ def test_diff_shows_only_what_changed():
     new_params = {**REDIS_NEW, "inbound": [{**REDIS_NEW["inbound"][0], "tags": new_tags}]}
     current = managed_fields_of(cp_view(old.to_kuma()), False)
     changed, before, after = field_diff(build(**new_params).managed_fields(), current)
-    assert changed == ["networking.inbound"]
+    assert changed == [("networking", "inbound")]
     assert before["networking"]["inbound"][0]["tags"] == {"kuma.io/service": "redis", "version": "5.0"}
     assert after["networking"]["inbound"][0]["tags"] == {"kuma.io/service": "redis", "version": "7.0"}
     assert set(before) == {"networking"} and set(before["networking"]) == {"inbound"}
@@ -269,7 +269,7 @@ def test_removed_admin_port_is_a_change_and_unmanaged_labels_are_kept():
     current_entity = cp_view(dict(with_admin.to_kuma(), labels={"owner": "ops"}))
     plain = build(**REDIS_NEW)  # labels not given: not managed
     changed, before, after = field_diff(plain.managed_fields(), managed_fields_of(current_entity, False))
-    assert changed == ["networking.admin"]
+    assert changed == [("networking", "admin")]
     assert before == {"networking": {"admin": {"port": 9901}}} and after == {}
     assert plain.build_body(current_entity)["labels"] == {"owner": "ops"}
 
@@ -278,7 +278,7 @@ def test_labels_are_compared_without_cp_labels():
     dp = build(**dict(REDIS_NEW, labels={"kuma.universal/managed-by": "ansible"}))
     current = managed_fields_of(cp_view(dict(dp.to_kuma(), labels={"kuma.universal/managed-by": "other"})), True)
     changed, before, after = field_diff(dp.managed_fields(), current)
-    assert changed == ["labels"]
+    assert changed == [("labels",)]
     assert before == {"labels": {"kuma.universal/managed-by": "other"}}
 
 
@@ -300,6 +300,6 @@ def test_inbound_state_is_compared_only_where_the_task_sets_it():
     ignored = build(name="x", address="10.0.0.1", inbound=[dict(INB, service_probe=probe, state="Ignored")])
     changed, before, after = field_diff(ignored.managed_fields(),
                                         managed_fields_of(current, False, ignored.state_ports()))
-    assert changed == ["networking.inbound"]
+    assert changed == [("networking", "inbound")]
     assert before["networking"]["inbound"][0]["state"] == "NotReady"
     assert after["networking"]["inbound"][0]["state"] == "Ignored"

@@ -189,3 +189,25 @@ def test_api_url_without_scheme_fails_cleanly_naming_it(cp, capsys):
         assert result["msg"] == ("Invalid input: api_url: %r is not an http:// or https:// URL such as "
                                  "http://127.0.0.1:5681" % url)
     assert cp.requests == []
+
+
+def test_resource_diff_shows_only_the_fields_that_change(cp, capsys):
+    spec = {"targetRef": {"kind": "MeshSubset", "tags": {"kuma.io/service": "redis"}},
+            "from": [{"targetRef": {"kind": "Mesh"}, "default": {"action": "Allow"}}]}
+    args = {"kind": "MeshTrafficPermission", "name": "allow", "labels": {"team": "a"}, "spec": spec}
+    created = run(resource, args, capsys)
+    assert created["diff"] == {"before": {}, "after": {"labels": {"team": "a"}, "spec": spec}}
+    deny = {"targetRef": spec["targetRef"], "from": [{"targetRef": {"kind": "Mesh"}, "default": {"action": "Deny"}}]}
+    result = run(resource, dict(args, spec=deny), capsys)
+    assert result["changed"] is True
+    assert result["diff"] == {"before": {"spec": {"from": spec["from"]}}, "after": {"spec": {"from": deny["from"]}}}
+    retag = dict(deny, targetRef={"kind": "MeshSubset", "tags": {"kuma.io/service": "redis", "version": "2"}})
+    result = run(resource, dict(args, spec=retag), capsys)
+    assert result["diff"] == {"before": {}, "after": {"spec": {"targetRef": {"tags": {"version": "2"}}}}}
+    result = run(mesh, {"name": "default", "routing": {"zoneEgress": True}, "networking": {"outbound": {
+        "passthrough": False}}}, capsys)
+    assert result["diff"] == {"before": {}, "after": {"routing": {"zoneEgress": True},
+                                                      "networking": {"outbound": {"passthrough": False}}}}
+    result = run(mesh, {"name": "default", "routing": {"zoneEgress": False}, "networking": {"outbound": {
+        "passthrough": False}}}, capsys)
+    assert result["diff"] == {"before": {"routing": {"zoneEgress": True}}, "after": {"routing": {"zoneEgress": False}}}
