@@ -20,7 +20,9 @@ from ansible.inventory.data import InventoryData
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, inventory_loader
+from ansible.template import Templar, trust_as_template
 from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.vars.manager import VariableManager
 
 ROOT = Path(__file__).resolve().parents[4]
 TOKEN = "s3cr3t-admin-token"
@@ -224,6 +226,18 @@ def test_host_pattern_service_and_offline(api, tmp_path):
     manager = InventoryManager(loader=DataLoader(), sources=[config(tmp_path)])
     assert [h.name for h in manager.get_hosts("service_redis:&offline")] == ["redis-vm-redis-2"]
     assert [h.name for h in manager.get_hosts("mesh_default:&online:!service_redis")] == ["backend-vm-backend-1"]
+
+
+def test_values_from_the_control_plane_are_never_templated(api, tmp_path):
+    api.dataplanes.append(overview("odd-1", tags=[{"kuma.io/service": "odd", "version": "{{ 6 * 7 }}"}],
+                                   labels={"note": "{{ lookup('env', 'HOME') }}"}))
+    loader = DataLoader()
+    manager = InventoryManager(loader=loader, sources=[config(tmp_path)])
+    hostvars = VariableManager(loader=loader, inventory=manager).get_vars(host=manager.get_host("odd-1"))
+    templar = Templar(loader=loader, variables=hostvars)
+    assert templar.template(trust_as_template("{{ kuma_tags.version[0] }}")) == "{{ 6 * 7 }}"
+    assert templar.template(trust_as_template("{{ kuma_labels.note }}")) == "{{ lookup('env', 'HOME') }}"
+    assert templar.template(trust_as_template("{{ 6 * 7 }}")) == 42  # a trusted template is rendered
 
 
 def test_group_by_subset_and_no_ansible_host(api, tmp_path):
