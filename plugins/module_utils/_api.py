@@ -77,10 +77,12 @@ class KumaApiError(Exception):
 
 
 class KumaInputError(Exception):
-    """Input rejected on our side, before any request; each entry names a field."""
+    """Input rejected; each entry names a field. Before any request, unless changed is true
+    (input the control plane accepted but did not keep, found after the write)."""
 
-    def __init__(self, errors):
+    def __init__(self, errors, changed=False):
         self.errors = list(errors)
+        self.changed = changed
         super().__init__(self.message)
 
     @property
@@ -90,7 +92,10 @@ class KumaInputError(Exception):
         return "Invalid input (%d problems): %s" % (len(self.errors), "; ".join(self.errors))
 
     def to_result(self):
-        return {"msg": self.message, "errors": self.errors}
+        result = {"msg": self.message, "errors": self.errors}
+        if self.changed:
+            result["changed"] = True
+        return result
 
 
 def _error_from_response(method, path, response):

@@ -154,6 +154,40 @@ def strip_cp_meta(entity):
     return body
 
 
+def field_path(where, key):
+    """A JSON path as messages show it: spec.to[0].default, tags["kuma.io/service"]."""
+    if isinstance(key, int):
+        return "%s[%d]" % (where, key)
+    text = str(key)
+    if "." in text or "/" in text:
+        return '%s["%s"]' % (where, text)
+    return "%s.%s" % (where, text) if where else text
+
+
+def dropped(sent, kept, where=""):
+    """Paths of what was sent with a value but is missing from what the CP kept.
+
+    The CP drops keys it does not know (a misspelled policy field) without an error, and omits
+    zero values itself: those are not counted. Lists are walked item by item when both have
+    the same length.
+    """
+    lost = []
+    if isinstance(sent, dict):
+        kept = kept if isinstance(kept, dict) else {}
+        for key, value in sent.items():
+            here = field_path(where, key)
+            if is_zero(canonical(value)):
+                continue
+            if is_zero(canonical(kept.get(key))):
+                lost.append(here)
+            else:
+                lost.extend(dropped(value, kept[key], here))
+    elif isinstance(sent, list) and isinstance(kept, list) and len(sent) == len(kept):
+        for index, (item, kept_item) in enumerate(zip(sent, kept)):
+            lost.extend(dropped(item, kept_item, field_path(where, index)))
+    return lost
+
+
 def flatten(value, atomic=(), prefix=()):
     """{"spec": {"a": {"b": 1}, "l": [..]}} -> {("spec", "a", "b"): 1, ("spec", "l"): [..]}.
 

@@ -96,7 +96,7 @@ def _resource_equal(path, want, have):
     return _given_keys_equal(path, want, have)
 
 
-def _converge(kmod, path, desired, base_body, equal):
+def _converge(kmod, path, desired, base_body, equal, what):
     """desired: {top-level JSON key: value} managed here; base_body: type/name/mesh.
 
     Compared (and shown in --diff) leaf by leaf: only the keys given that differ show.
@@ -128,7 +128,7 @@ def _converge(kmod, path, desired, base_body, equal):
         return body
 
     return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, fields, current_fields,
-                         build_body, equal=equal)
+                         build_body, equal=equal, verify_keys=sorted(desired), what=what)
 
 
 def ensure_mesh(kmod):
@@ -150,7 +150,7 @@ def ensure_mesh(kmod):
     if p["state"] == "absent":
         desired = {}
     result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
-                             {"type": "Mesh", "name": p["name"]}, _mesh_equal)
+                             {"type": "Mesh", "name": p["name"]}, _mesh_equal, "Mesh %s" % p["name"])
     result["mesh"] = body or {}
     return result
 
@@ -199,7 +199,8 @@ def ensure_resource(kmod):
     base = {"type": kind, "name": p["name"]}
     if mesh_scoped:
         base["mesh"] = mesh
-    result, body = _converge(kmod, path, desired, base, _resource_equal)
+    what = "%s %s" % (kind, "%s/%s" % (mesh, p["name"]) if mesh_scoped else p["name"])
+    result, body = _converge(kmod, path, desired, base, _resource_equal, what)
     result["resource"] = body or {}
     result["path"] = path
     return result

@@ -19,6 +19,9 @@ description:
     to V(null); to remove a whole section, give V({}). When anything changes, the sections given are
     sent as given.
   - On a zone control plane attached to a global one, Meshes are created on the global control plane.
+  - The diff (C(--diff)) holds only the keys given that change; a list that changes is shown whole.
+  - After each write the mesh is read back; a key sent with a value that the control plane did not keep
+    fails the task naming its path (not detectable in check mode, where nothing is written).
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:

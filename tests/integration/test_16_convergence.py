@@ -102,3 +102,21 @@ def test_policies_converge(cp, ansible, default_mesh):
         assert created["changed"] is True, (kind, created.get("msg"))
         assert repeated["changed"] is False, (kind, repeated.get("diff"))
     ansible.play(*[("resource", {"kind": kind, "name": name, "state": "absent"}) for kind, name, _spec in POLICIES])
+
+
+def test_a_field_the_cp_drops_fails_naming_it(cp, ansible, default_mesh):
+    typo = {"kind": "MeshTimeout", "name": "typo", "mesh": "default", "spec": {
+        "targetRef": {"kind": "Mesh"},
+        "to": [{"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "90s", "connectionTimeot": "5s"}}]}}
+    fixed = {**typo, "spec": {"targetRef": {"kind": "Mesh"}, "to": [
+        {"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "90s", "connectionTimeout": "5s"}}]}}
+    first, second, corrected, repeated, _gone = ansible.play(
+        ("resource", typo), ("resource", typo), ("resource", fixed), ("resource", fixed),
+        ("resource", {"kind": "MeshTimeout", "name": "typo", "state": "absent"}))
+    message = ("spec.to[0].default.connectionTimeot: not kept by the control plane, which ignores fields it does "
+               "not know; MeshTimeout default/typo was written without it: correct or remove it")
+    for result in (first, second):  # not a silent "changed" on every run any more
+        assert result["failed"] is True and result["changed"] is True, result
+        assert result["errors"] == [message]
+    assert corrected.get("failed") is not True and corrected["changed"] is True, corrected.get("msg")
+    assert repeated["changed"] is False

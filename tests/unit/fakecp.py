@@ -44,6 +44,7 @@ class FakeCP(BaseAdapter):
         self.store = {}
         self.requests = []
         self.scripted = []  # responses (or exceptions) returned before the store answers
+        self.unknown_keys = set()  # keys a PUT drops silently, as kuma-cp drops unknown policy fields
 
     # -- helpers for tests ---------------------------------------------------------
     def writes(self):
@@ -95,7 +96,7 @@ class FakeCP(BaseAdapter):
             return response(404, {"status": 404, "title": "Could not delete a resource", "detail": "Not found"})
         if method == "PUT":
             created = key not in self.store
-            stored = copy.deepcopy(body)
+            stored = without_keys(copy.deepcopy(body), self.unknown_keys)
             stored["creationTime"] = "2026-01-01T00:00:00Z"
             stored["modificationTime"] = "2026-01-01T00:00:00Z"
             if body.get("type") != "Mesh":
@@ -117,6 +118,14 @@ class FakeCP(BaseAdapter):
         if offset + size < len(items):
             nxt = "http://fake/%s?offset=%d&size=%d" % ("/".join(parts), offset + size, size)
         return response(200, {"total": len(items), "items": page, "next": nxt})
+
+
+def without_keys(value, keys):
+    if isinstance(value, dict):
+        return {k: without_keys(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [without_keys(v, keys) for v in value]
+    return value
 
 
 def run_module(module, args, capsys, check_mode=False, diff=True):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, contains, dig, field_diff, flatten, nest, parse_go_duration, same, strip_cp_meta,
+    canonical_set, contains, dig, dropped, field_diff, flatten, nest, parse_go_duration, same, strip_cp_meta,
 )
 
 
@@ -78,3 +78,13 @@ def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():
     assert contains({"backends": [{"name": "prom-1", "conf": {"path": None}}]}, have)
     assert not contains({"backends": []}, have)
     assert not contains({"outbound": {"passthrough": False}}, {}, significant_false=("passthrough",))
+
+
+def test_dropped_names_what_the_cp_did_not_keep():
+    sent = {"spec": {"targetRef": {"kind": "Mesh"}, "to": [{"default": {"idleTimeout": "90s", "connTimeot": "5s",
+                                                                         "off": False, "empty": {}}}],
+                     "selector": {"kuma.io/service": "x"}}}
+    kept = {"spec": {"targetRef": {"kind": "Mesh", "extra": 1}, "to": [{"default": {"idleTimeout": "1m30s"}}]}}
+    assert dropped(sent, kept) == ['spec.to[0].default.connTimeot', 'spec.selector']
+    assert dropped({"a": {"kuma.io/service": "x"}}, {"a": {"b": 1}}) == ['a["kuma.io/service"]']
+    assert dropped({"a": [1, 2]}, {"a": [1]}) == [] and dropped(sent, sent) == []

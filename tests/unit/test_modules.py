@@ -211,3 +211,21 @@ def test_resource_diff_shows_only_the_fields_that_change(cp, capsys):
     result = run(mesh, {"name": "default", "routing": {"zoneEgress": False}, "networking": {"outbound": {
         "passthrough": False}}}, capsys)
     assert result["diff"] == {"before": {"routing": {"zoneEgress": True}}, "after": {"routing": {"zoneEgress": False}}}
+
+
+def test_resource_fails_naming_the_fields_the_cp_did_not_keep(cp, capsys):
+    cp.unknown_keys.add("connectionTimeot")
+    spec = {"targetRef": {"kind": "Mesh"}, "to": [{"targetRef": {"kind": "Mesh"}, "default": {
+        "idleTimeout": "90s", "connectionTimeot": "5s"}}]}
+    args = {"kind": "MeshTimeout", "name": "typo", "spec": spec}
+    for _run in range(2):  # every run: the CP never keeps it
+        result = run(resource, args, capsys)
+        assert result["failed"] is True and result["changed"] is True
+        assert result["errors"] == [
+            "spec.to[0].default.connectionTimeot: not kept by the control plane, which ignores fields it does not "
+            "know; MeshTimeout default/typo was written without it: correct or remove it"]
+    spec["to"][0]["default"]["connectionTimeout"] = spec["to"][0]["default"].pop("connectionTimeot")
+    assert run(resource, args, capsys)["changed"] is True
+    assert run(resource, args, capsys)["changed"] is False
+    reads = [r for r in cp.requests if r[0] == "GET" and r[1] == "/meshes/default/meshtimeouts/typo"]
+    assert len(reads) == 2 + 2 + 2 + 1  # before each run, and once more after each write
