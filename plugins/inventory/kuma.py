@@ -31,7 +31,7 @@ description:
     same C(ansible_host). The inventory host that runs the proxy (C(kuma-dp@<name>)) is
     C(kuma_host) in your static inventory; load both inventories and use
     C(delegate_to: '{{ kuma_host }}') to act on that machine, or target C(host_<name>)."
-  - Values from the control plane are data: they are never templated.
+  - "Values from the control plane are data: they are never templated."
   - The configuration file must be named C(kuma.yml) or C(kuma.yaml), or end in C(.kuma.yml) or C(.kuma.yaml).
 author:
   - kuma.universal contributors
