@@ -25,7 +25,7 @@ EXPECTED = {
         "redis_host": "redis-vm",
     },
     "prune": {
-        "present": {"redis-vm": ["redis-redis-vm-%d" % i for i in range(5)], "backend-vm": []},
+        "present": {"redis-vm": ["redis-redis-vm-%d" % i for i in range(5)] + ["cache-redis-vm-0"], "backend-vm": []},
         "gone": {"redis-vm": ["redis-redis-vm-5"], "backend-vm": ["backend-backend-vm-0"]},
         "backend": None,
         "redis_host": None,
@@ -243,3 +243,23 @@ def test_check_mode_reports_no_change():
     stats = json.loads(run.stdout[run.stdout.index("{"):])["stats"]
     assert set(stats) == {"cp", "redis-vm", "backend-vm"}
     assert {h: s["changed"] for h, s in stats.items()} == {"cp": 0, "redis-vm": 0, "backend-vm": 0}
+
+
+@pytest.mark.skipif(SCENARIO != "prune", reason="prune scenario only")
+def test_freed_ports_reused_in_the_same_run():
+    """cache-redis-vm-0 took what the removed redis-redis-vm-5 held (inbound 9005, readiness
+    9907) in the run that removed it: its kuma-dp started once, never failed on a busy port,
+    and its Envoy listens on 9005 in front of redis@6384."""
+    host = vm("redis-vm")
+    name = "cache-redis-vm-0"
+    env = host.file("/etc/kuma/dp/%s.env" % name).content_string
+    assert "KUMA_READINESS_PORT=9907" in env
+    assert host.check_output("systemctl show -p NRestarts --value kuma-dp@%s", name) == "0"
+    log = host.check_output("journalctl --no-pager -u kuma-dp@%s", name)
+    assert "address already in use" not in log
+    address = dataplanes()[name]["entity"]["networking"]["address"]
+    assert dataplanes()[name]["entity"]["networking"]["inbound"][0]["port"] == 9005
+    # Through the new proxy's inbound to Redis on 6384 (the removed replica's app).
+    assert CP.check_output("redis-cli -h %s -p 9005 PING", address) == "PONG"
+    assert host.run("curl -sS --fail --max-time 5 http://127.0.0.1:9907/ready").rc == 0
+
