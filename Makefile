@@ -6,22 +6,25 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-KUMA_VERSION ?= 2.14.3
 COLLECTION_LINK := build/collections/ansible_collections/kuma/universal
-export KUMA_VERSION
-export PATH := $(BIN):$(PATH)
-export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
+SUITES := unit sanity lint smoke integration molecule
+# The Ansible environment, the Kuma version default and PATH are set in one place,
+# scripts/lib.sh, which every script below sources.
 
-.PHONY: help venv collection dist image demo demo-clean test test-unit test-sanity test-lint \
-        test-smoke test-integration test-molecule bench clean
+# test-% is a pattern rule: make skips pattern rules for targets listed as .PHONY.
+.PHONY: help venv collection dist image demo demo-clean test bench clean
+export KUMA_VERSION
 
 help:
-	@echo "make demo       bring up the seed's mesh on local systemd containers and send a request through it"
-	@echo "make test       every suite (unit, sanity, lint, smoke, integration, molecule)"
-	@echo "make test-unit | test-sanity | test-lint | test-smoke | test-integration | test-molecule"
-	@echo "make dist       the Kuma $(KUMA_VERSION) release archive (cached outside the tree)"
-	@echo "make bench      benchmarks into benchmarks/results/"
+	@echo "make demo        bring up the seed's mesh on local systemd containers and send a request through it"
+	@echo "make demo-clean  remove the demo's containers"
+	@echo "make test        every suite: $(SUITES)"
+	@echo "make test-SUITE  one of them (test-unit, test-sanity, test-lint, test-smoke, test-integration, test-molecule)"
+	@echo "make collection  .venv with the pinned tools, and build/collections linking kuma.universal to this tree"
+	@echo "make dist        the Kuma release archive (KUMA_VERSION=2.14.3 | 2.13.10 | 2.12.14), cached outside the tree"
+	@echo "make image       the systemd VM image the demo and molecule use"
+	@echo "make bench       benchmarks into benchmarks/results/"
+	@echo "make clean       remove build/ and caches inside the tree"
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,23 +56,9 @@ demo-clean:
 test: collection
 	bash scripts/test-all.sh all
 
-test-unit: collection
-	bash scripts/test-all.sh unit
-
-test-sanity: collection
-	bash scripts/test-all.sh sanity
-
-test-lint: collection
-	bash scripts/test-all.sh lint
-
-test-smoke: collection
-	bash scripts/test-all.sh smoke
-
-test-integration: collection
-	bash scripts/test-all.sh integration
-
-test-molecule: collection
-	bash scripts/test-all.sh molecule
+test-%: collection
+	@case " $(SUITES) " in *" $* "*) ;; *) echo "unknown suite '$*': one of $(SUITES)"; exit 2 ;; esac
+	bash scripts/test-all.sh $*
 
 bench: collection
 	bash benchmarks/run.sh

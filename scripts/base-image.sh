@@ -34,8 +34,14 @@ command -v debootstrap >/dev/null 2>&1 || {
 rootfs=$(mktemp -d "${TMPDIR:-/tmp}/ku-rootfs.XXXXXX")
 trap 'rm -rf "$rootfs"' EXIT
 log "debootstrap $SUITE from $mirror into $rootfs (about a minute)"
+# Progress every 15 s (the last step debootstrap logged), so a cold run is never silent.
+(while sleep 15; do
+   [ -f "$rootfs.log" ] && log "debootstrap: $(grep '^I: ' "$rootfs.log" | tail -1 | cut -c4-)"
+ done) &
+progress=$!
 debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
-  || { tail -30 "$rootfs.log" >&2; die "debootstrap failed"; }
+  || { kill "$progress" 2>/dev/null; tail -30 "$rootfs.log" >&2; die "debootstrap failed"; }
+kill "$progress" 2>/dev/null || true
 rm -f "$rootfs.log"
 
 # A VM image, not a service image: the services the tests need start only when a play

@@ -12,11 +12,7 @@ cd "$KU_ROOT"
 NETWORK=kuma-demo
 PREFIX=kuma-demo
 HOSTS=(cp redis-vm backend-vm)
-export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
-export ANSIBLE_COLLECTIONS_PATH="$KU_ROOT/build/collections"
 export ANSIBLE_PIPELINING=True
-export PATH="$KU_ROOT/.venv/bin:$PATH"
-export KUMA_VERSION
 
 start_vm() { # inventory name, image
   local name="$PREFIX-$1" image=$2

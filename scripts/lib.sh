@@ -6,5 +6,14 @@ KU_CACHE="${KUMA_UNIVERSAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kuma-universal
 KUMA_VERSION="${KUMA_VERSION:-2.14.3}"
 KU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# The one place the project's Ansible environment is set (Makefile targets, the test
+# suites, the demo and the benchmarks all source this file): the repo's ansible.cfg,
+# kuma.universal resolved from the work tree (the link `make collection` creates), and
+# the pinned tools in .venv first on PATH.
+export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
+export ANSIBLE_COLLECTIONS_PATH="$KU_ROOT/build/collections"
+export PATH="$KU_ROOT/.venv/bin:$PATH"
+export KUMA_VERSION
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

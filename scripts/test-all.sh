@@ -7,10 +7,9 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KU_ROOT" || exit 1
-# The Makefile installs the pinned tools into .venv; the suites use only those.
-export PATH="$KU_ROOT/.venv/bin:$PATH"
-export ANSIBLE_CONFIG="$KU_ROOT/ansible.cfg"
-export ANSIBLE_COLLECTIONS_PATH="$KU_ROOT/build/collections"
+# One name per invocation: molecule's containers and working directories carry it, so two
+# runs on one Docker engine (or one machine) never touch each other's.
+export KU_RUN_ID="${KU_RUN_ID:-$(date +%H%M%S)$$}"
 
 what="${1:-all}"
 declare -a results=()
@@ -62,7 +61,7 @@ kuma_suite() { # name command...
   elif [ "${KUMA_REQUIRED:-0}" = 1 ] || [[ "$kuma_reason" == kuma-dist\ failed* ]]; then
     record "$name" failed "no Kuma archive: $kuma_reason"
   else
-    record "$name" NOT-RUN "no Kuma binaries: $kuma_reason"
+    record "$name" NOT-RUN "no Kuma binaries: $kuma_reason (install Go 1.26 with ../shared/goproxy beside the clone, or KUMA_BIN_DIR=<dir with kuma-cp, kuma-dp, kumactl>)"
   fi
 }
 
@@ -91,17 +90,27 @@ suite_sanity() {
 
 suite_lint() { ansible-lint --profile production --offline; }
 
-suite_smoke() { python -m pytest -q tests/smoke; }
-suite_integration() { python -m pytest -q tests/integration; }
-suite_molecule() {
+vm_image() { # the systemd "VM" image, built once (with progress on stderr), then reused
+  [ -n "${KU_VM_IMAGE:-}" ] && return 0
   KU_VM_IMAGE=$(bash scripts/base-image.sh) || return 1
   export KU_VM_IMAGE
+}
+
+suite_smoke() { vm_image && python -m pytest -q tests/smoke; }
+suite_integration() { python -m pytest -q tests/integration; }
+suite_molecule() {
+  vm_image || return 1
   local scenario s rc=0
   for scenario in molecule/*/molecule.yml; do
     s=$(basename "$(dirname "$scenario")")
-    log "--- molecule scenario: $s"
-    molecule test -s "$s" || rc=1
+    log "--- molecule scenario: $s (containers ku-$KU_RUN_ID-*)"
+    # Molecule's working files for this run stay in the work tree, not in HOME.
+    MOLECULE_EPHEMERAL_DIRECTORY="$KU_ROOT/build/molecule/$KU_RUN_ID/$s" molecule test -s "$s" || rc=1
   done
+  # The collection molecule tested is the work tree: nothing was installed into HOME.
+  if [ -e "$HOME/.ansible/collections/ansible_collections/kuma/universal" ]; then
+    log "molecule left a copy of kuma.universal in $HOME/.ansible/collections"; rc=1
+  fi
   return $rc
 }
 

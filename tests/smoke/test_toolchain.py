@@ -3,6 +3,7 @@
 """Smoke: the toolchain every other suite stands on is real and works here."""
 
 import hashlib
+import os
 import subprocess
 import time
 import uuid
@@ -58,6 +59,9 @@ def test_control_plane_starts_and_serves_its_api(toolchain):
 
 @pytest.fixture(scope="module")
 def vm_image():
+    # scripts/test-all.sh builds the image first (with progress) and exports its tag.
+    if os.environ.get("KU_VM_IMAGE"):
+        return os.environ["KU_VM_IMAGE"]
     return subprocess.run(
         ["bash", str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True, check=True
     ).stdout.strip()
