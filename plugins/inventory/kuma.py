@@ -34,7 +34,7 @@ description:
   - "Values from the control plane are data: they are never templated."
   - The configuration file must be named C(kuma.yml) or C(kuma.yaml), or end in C(.kuma.yml) or C(.kuma.yaml).
 author:
-  - kuma.universal contributors
+  - kuma.universal contributors (@kuma-universal)
 requirements:
   - requests (Python library, on the controller)
 extends_documentation_fragment:
