@@ -160,19 +160,22 @@ def group_name(*parts):
     return to_safe_group_name("_".join(str(p) for p in parts), force=True, silent=True)
 
 
-def is_online(insight):
-    """Kuma's rule: online while a subscription has a connectTime and no disconnectTime."""
+def current_subscription(insight):
+    """(online, the subscription that tells the versions) of a dataplaneInsight.
+
+    Kuma's rule: online while a subscription has a connectTime and no disconnectTime.
+    """
     subscriptions = (insight or {}).get("subscriptions") or []
-    return any(s.get("connectTime") and not s.get("disconnectTime") for s in subscriptions)
+    connected = [s for s in subscriptions if s.get("connectTime") and not s.get("disconnectTime")]
+    if connected:
+        return True, connected[-1]
+    return False, (subscriptions[-1] if subscriptions else {})
 
 
 def host_vars(overview):
     """The kuma_* variables of one DataplaneOverview item."""
     networking = (overview.get("dataplane") or {}).get("networking") or {}
-    insight = overview.get("dataplaneInsight") or {}
-    online = is_online(insight)
-    subscriptions = insight.get("subscriptions") or []
-    latest = subscriptions[-1] if subscriptions else {}
+    online, latest = current_subscription(overview.get("dataplaneInsight"))
     version = latest.get("version") or {}
     tags = {}
     tagged = list(networking.get("inbound") or [])

@@ -222,6 +222,19 @@ def test_host_variables(api, tmp_path):
     assert never["kuma_services"] == ["pay", "pay-admin"] and never["kuma_tags"]["version"] == ["2"]
 
 
+def test_reconnected_proxy_is_online_with_its_new_subscription(api, tmp_path):
+    item = overview("re-1", tags=[{"kuma.io/service": "re"}], online=False)
+    item["dataplaneInsight"]["subscriptions"].append(
+        {"connectTime": "2026-11-26T07:00:00Z", "version": {"kumaDp": {"version": "2.14.4"}}})
+    item["dataplaneInsight"]["subscriptions"].append(
+        {"connectTime": "2026-11-26T06:30:00Z", "disconnectTime": "2026-11-26T06:40:00Z"})
+    api.dataplanes.append(item)
+    data, _plugin = parse(config(tmp_path))
+    again = data.get_host("re-1").get_vars()
+    assert again["kuma_online"] is True and "re-1" in members(data, "online")
+    assert again["kuma_connect_time"] == "2026-11-26T07:00:00Z" and again["kuma_dp_version"] == "2.14.4"
+
+
 def test_host_pattern_service_and_offline(api, tmp_path):
     manager = InventoryManager(loader=DataLoader(), sources=[config(tmp_path)])
     assert [h.name for h in manager.get_hosts("service_redis:&offline")] == ["redis-vm-redis-2"]
