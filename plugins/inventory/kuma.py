@@ -110,6 +110,7 @@ options:
 """
 
 EXAMPLES = r"""
+---
 # kuma.yml: every Dataplane of the control plane, token from KUMA_API_TOKEN
 plugin: kuma.universal.kuma
 api_url: https://cp.example.com:5682
@@ -119,6 +120,7 @@ ca_path: /etc/kuma/ca.pem
 #   ansible-inventory -i kuma.yml --graph
 #   ansible -i kuma.yml 'service_redis:&offline' -m ansible.builtin.ping
 
+---
 # kuma.yml: one mesh, cached for 10 minutes, extra groups from the proxies' versions and labels
 plugin: kuma.universal.kuma
 meshes: [payments]
@@ -134,7 +136,7 @@ keyed_groups:
 groups:
   outdated: kuma_online and kuma_dp_version is version('2.14.0', '<')
 compose:
-  # act on the machine that runs the proxy, through the static inventory's connection
+  # connect to the machine that runs the proxy by its inventory name (where that name resolves)
   ansible_host: kuma_host
 """
 
