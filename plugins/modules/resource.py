@@ -21,7 +21,7 @@ description:
   - The diff (C(--diff)) holds only the keys given that change; a list that changes is shown whole.
   - The control plane ignores fields a policy does not have (a misspelled key is dropped without an error).
     After each write the resource is read back; a key sent with a value that the control plane did not keep
-    fails the task, naming its path (for example V(spec.to[0].default.connectionTimeot)), with RV(changed)
+    fails the task, naming its path (for example V(spec.to[0].default.connectionTimeot)), with C(changed)
     true as the resource was written without it. In check mode nothing is written, so this cannot be detected
     there (the control plane publishes no schema to check against).
 author:
