@@ -7,7 +7,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := build/collections/ansible_collections/kuma/universal
-SUITES := unit sanity lint smoke integration molecule
+SUITES := unit sanity lint docs ee smoke integration molecule
 # The Ansible environment, the Kuma version default and PATH are set in one place,
 # scripts/lib.sh, which every script below sources.
 
@@ -19,7 +19,7 @@ help:
 	@echo "make demo        bring up the seed's mesh on local systemd containers and send a request through it"
 	@echo "make demo-clean  remove the demo's containers"
 	@echo "make test        every suite: $(SUITES)"
-	@echo "make test-SUITE  one of them (test-unit, test-sanity, test-lint, test-smoke, test-integration, test-molecule)"
+	@echo "make test-SUITE  one of them (test-unit, test-docs, test-molecule, ...)"
 	@echo "make collection  .venv with the pinned tools, and build/collections linking kuma.universal to this tree"
 	@echo "make dist        the Kuma release archive (KUMA_VERSION=2.14.3 | 2.13.10 | 2.12.14), cached outside the tree"
 	@echo "make image       the systemd VM image the demo and molecule use"

@@ -89,6 +89,10 @@ suite_sanity() {
 }
 
 suite_lint() { ansible-lint --profile production --offline; }
+# The docs as the Ansible docsite publishes them, and the execution environment (all that
+# can be checked without a container registry): tools in build/venv-ecosystem.
+suite_docs() { bash scripts/docs-lint.sh; }
+suite_ee() { bash scripts/ee-check.sh; }
 
 vm_image() { # the systemd "VM" image, built once (with progress on stderr), then reused
   [ -n "${KU_VM_IMAGE:-}" ] && return 0
@@ -119,11 +123,13 @@ case "$what" in
     run_suite unit suite_unit
     run_suite sanity suite_sanity
     run_suite lint suite_lint
+    run_suite docs suite_docs
+    run_suite ee suite_ee
     kuma_suite smoke suite_smoke
     kuma_suite integration suite_integration
     kuma_suite molecule suite_molecule
     ;;
-  unit|sanity|lint) run_suite "$what" "suite_$what" ;;
+  unit|sanity|lint|docs|ee) run_suite "$what" "suite_$what" ;;
   smoke|integration|molecule) kuma_suite "$what" "suite_$what" ;;
   *) die "unknown suite: $what" ;;
 esac
