@@ -14,8 +14,10 @@ SUITE=bookworm
 # starts them.
 PACKAGES=systemd,systemd-sysv,dbus,python3,python3-requests,ca-certificates,iproute2,procps,curl,sudo,redis-server,postgresql,iptables,netcat-openbsd
 
-recipe_hash=$( (cat "$0"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
-IMAGE="kuma-universal/vm:${SUITE}-${recipe_hash}"
+# The recipe is this script without its comments and log lines: editing those rebuilds nothing.
+recipe_hash=$( (grep -v -e "^ *#" -e "^ *log " -e "^IMAGE=" "$0"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
+# KU_VM_IMAGE_REPO: another repository name builds the image anew (a fresh-machine run).
+IMAGE="${KU_VM_IMAGE_REPO:-kuma-universal/vm}:${SUITE}-${recipe_hash}"
 
 bash "$(dirname "$0")/docker-engine.sh"
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
