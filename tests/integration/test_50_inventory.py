@@ -95,7 +95,8 @@ def proxies():
         dp.cleanup()
 
 
-def cli(tool, *args):
+def run(tool, *args):
+    """One ansible CLI run with the project's settings and no KUMA_* from the caller."""
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
@@ -105,8 +106,12 @@ def cli(tool, *args):
     })
     for var in ("KUMA_API_URL", "KUMA_API_TOKEN", "KUMA_CA_PATH"):
         env.pop(var, None)
-    proc = subprocess.run([os.path.join(BIN, tool)] + list(args), env=env, capture_output=True, text=True,
+    return subprocess.run([os.path.join(BIN, tool)] + list(args), env=env, capture_output=True, text=True,
                           cwd=ROOT, check=False, timeout=120)
+
+
+def cli(tool, *args):
+    proc = run(tool, *args)
     assert proc.returncode == 0, "%s %s failed:\n%s\n%s" % (tool, args, proc.stdout, proc.stderr)
     return proc.stdout
 
@@ -209,10 +214,6 @@ def test_inventory_from_a_real_control_plane(cp, ansible, meshes, proxies, tmp_p
 def test_unknown_mesh_fails_the_inventory_naming_it(cp, meshes, tmp_path):
     source = tmp_path / "kuma.yml"
     source.write_text(json.dumps({"plugin": "kuma.universal.kuma", "api_url": cp.url, "meshes": ["inv-nope"]}))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
-    proc = subprocess.run([os.path.join(BIN, "ansible-inventory"), "-i", str(source), "--list"], env=env,
-                          capture_output=True, text=True, cwd=ROOT, check=False, timeout=120)
+    proc = run("ansible-inventory", "-i", str(source), "--list")
     assert proc.returncode != 0
     assert "meshes: no mesh 'inv-nope' on the control plane at %s" % cp.url in proc.stderr

@@ -19,6 +19,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret, VaultSecretsContext
 from ansible.plugins.loader import init_plugin_loader, inventory_loader
 from ansible.template import Templar, trust_as_template
 from ansible.utils.collection_loader import AnsibleCollectionConfig
@@ -321,6 +322,31 @@ def test_token_is_sent_as_bearer_and_taken_from_the_environment(api, tmp_path, m
     path.write_text("plugin: kuma.universal.kuma\n")
     parse(str(path))
     assert {(c[5], c[4]) for c in api.calls} == {("https", "cp.env:5682")}
+    assert all(c[3]["Authorization"] == "Bearer " + TOKEN for c in api.calls)
+
+
+# ansible-vault encrypt_string --name api_token 's3cr3t-admin-token' (vault password: pw)
+VAULTED_TOKEN = """api_token: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  37383335383733326638303037343132626361383131373134313133363334623830336130373364
+  3539613334353362373962333132613732336439646331360a656239386361336161386131316661
+  33366431663336656538363336313234613565353865346337383765326261393636643266633164
+  3437616466653437650a373839306532333262633861633033313464623831386365616265643634
+  65356662326135333931373331343234353934656234316235653563636564383762
+"""
+
+
+def test_token_from_a_vault_value(api, tmp_path, monkeypatch):
+    path = tmp_path / "kuma.yml"
+    path.write_text("plugin: kuma.universal.kuma\napi_url: http://cp.test:5681\n" + VAULTED_TOKEN)
+    secrets = [("default", VaultSecret(b"pw"))]
+    monkeypatch.setattr(VaultSecretsContext, "_current", VaultSecretsContext(secrets))  # as the CLI sets it
+    loader = DataLoader()
+    loader.set_vault_secrets(secrets)
+    plugin = inventory_loader.get("kuma.universal.kuma")
+    data = InventoryData()
+    plugin.parse(data, loader, str(path))
+    assert len(data.hosts) == 5
     assert all(c[3]["Authorization"] == "Bearer " + TOKEN for c in api.calls)
 
 
