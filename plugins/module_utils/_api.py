@@ -227,15 +227,13 @@ class KumaClient:
         return None if status == 404 else data
 
     def put(self, path, body):
-        """Upsert; returns the HTTP status (201 created, 200 updated) and the CP's warnings."""
-        status, data = self.request("PUT", path, body=body)
-        warnings = data.get("warnings", []) if isinstance(data, dict) else []
-        return status, warnings
+        """Upsert; returns the CP's warnings (deprecations) about the entity."""
+        _status, data = self.request("PUT", path, body=body)
+        return (data.get("warnings") or []) if isinstance(data, dict) else []
 
     def delete(self, path):
-        """True when something was deleted, False when it was already absent."""
-        status, _data = self.request("DELETE", path, ok_missing=True)
-        return status != 404
+        """Delete; an entity already absent is not an error."""
+        self.request("DELETE", path, ok_missing=True)
 
     def list(self, path, params=None):
         """Every item of a paged list endpoint; params: dict or list of (key, value)."""
@@ -310,10 +308,6 @@ class KumaModule:
     @property
     def check_mode(self):
         return self.module.check_mode
-
-    @property
-    def diff_mode(self):
-        return self.module._diff
 
     @property
     def client(self):

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, SERVICE_TAG
+from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
 def _subscription_summary(insight):
@@ -60,8 +60,11 @@ def summarise(overview):
 def dataplane_info(kmod):
     p = kmod.params
     mesh = p.get("mesh")
-    if mesh is not None and not MESH_RE.match(mesh):
-        raise KumaInputError(["mesh: %r may only hold lowercase letters, digits, '-', '_' and '.'" % mesh])
+    errors = []
+    if mesh is not None:
+        check_mesh(mesh, errors)
+    if errors:
+        raise KumaInputError(errors)
     params = []
     if p.get("name"):
         params.append(("name", p["name"]))  # a substring match on the CP: made exact below

@@ -13,8 +13,8 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
     contains, dig, flatten, same, strip_cp_meta, user_labels,
 )
-from ansible_collections.kuma.universal.plugins.module_utils._dataplane import MESH_RE, NAME_RE
-from ansible_collections.kuma.universal.plugins.module_utils._entity import ensure_entity
+from ansible_collections.kuma.universal.plugins.module_utils._converge import CREATE, Target, converge_one
+from ansible_collections.kuma.universal.plugins.module_utils._naming import check_labels, check_mesh, check_name
 
 # Mesh options whose value is a dict in Kuma JSON form, with their JSON name.
 MESH_DICT_OPTIONS = {
@@ -50,24 +50,6 @@ def _without_nulls(value):
     return value
 
 
-def _check_labels(labels, errors):
-    if labels is None:
-        return None
-    labels = {str(k): str(v) for k, v in labels.items()}
-    cp_owned = sorted(k for k in labels if k.startswith("kuma.io/"))
-    if cp_owned:
-        errors.append("labels: %s: the kuma.io/ prefix belongs to the control plane" % ", ".join(cp_owned))
-    return labels
-
-
-def _check_name(name, errors, field="name"):
-    if not name:
-        errors.append("%s: cannot be empty" % field)
-    elif len(name) > 253 or not NAME_RE.match(name):
-        errors.append("%s: %r must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most 253 characters)"
-                      % (field, name))
-
-
 # Top-level fields compared as a whole: labels (a set of pairs), the Mesh's policy list.
 WHOLE_FIELDS = ("labels", "skipCreatingInitialPolicies")
 
@@ -97,14 +79,13 @@ def _resource_equal(path, want, have):
 
 
 def _converge(kmod, path, desired, base_body, equal, what):
-    """desired: {top-level JSON key: value} managed here; base_body: type/name/mesh.
+    """desired: {top-level JSON key: value} managed here, None for state=absent; base_body:
+    type/name/mesh. Compared (and shown in --diff) leaf by leaf: only the keys given that differ.
+    Returns the result with the entity as sent (or as it would be; {} when deleted) under "body"."""
+    fields = None if desired is None else flatten(desired, atomic=WHOLE_FIELDS)
 
-    Compared (and shown in --diff) leaf by leaf: only the keys given that differ show.
-    """
-    fields = flatten(desired, atomic=WHOLE_FIELDS)
-
-    def current_fields(entity):
-        if not desired:  # state=absent: show what goes away
+    def fields_of(entity):
+        if fields is None:  # state=absent: show what goes away
             return {(k,): v for k, v in strip_cp_meta(entity).items() if k not in ("type", "name", "mesh")}
         found = {}
         for field in fields:
@@ -116,7 +97,7 @@ def _converge(kmod, path, desired, base_body, equal, what):
             found[field] = value
         return found
 
-    def build_body(current):
+    def body_for(current):
         body = strip_cp_meta(current) if current else {}
         body.update(base_body)
         for key, value in desired.items():
@@ -127,17 +108,20 @@ def _converge(kmod, path, desired, base_body, equal, what):
                 body[key] = value
         return body
 
-    return ensure_entity(kmod.client, path, kmod.params["state"], kmod.check_mode, fields, current_fields,
-                         build_body, equal=equal, verify_keys=sorted(desired), what=what)
+    target = Target(what, path, fields, fields_of, body_for, equal, sorted(desired or {}), what)
+    step, result = converge_one(kmod.client, target, kmod.check_mode)
+    if step.action == CREATE:
+        result["created"] = True
+    result["body"] = step.body or {}
+    return result
 
 
 def ensure_mesh(kmod):
     p = kmod.params
     errors = []
-    if not p["name"] or not MESH_RE.match(p["name"]):
-        errors.append("name: %r may only hold lowercase letters, digits, '-', '_' and '.'" % p["name"])
+    check_mesh(p["name"], errors, "name")
     desired = {}
-    labels = _check_labels(p.get("labels"), errors)
+    labels = check_labels(p.get("labels"), errors)
     if labels is not None:
         desired["labels"] = labels
     for option, key in MESH_DICT_OPTIONS.items():
@@ -147,11 +131,9 @@ def ensure_mesh(kmod):
         desired["skipCreatingInitialPolicies"] = sorted(set(p["skip_creating_initial_policies"]))
     if errors:
         raise KumaInputError(errors)
-    if p["state"] == "absent":
-        desired = {}
-    result, body = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired,
-                             {"type": "Mesh", "name": p["name"]}, _mesh_equal, "Mesh %s" % p["name"])
-    result["mesh"] = body or {}
+    result = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired if p["state"] == "present" else None,
+                       {"type": "Mesh", "name": p["name"]}, _mesh_equal, "Mesh %s" % p["name"])
+    result["mesh"] = result.pop("body")
     return result
 
 
@@ -162,8 +144,8 @@ def ensure_resource(kmod):
     if kind in REFUSED_KINDS:
         raise KumaInputError(["kind: %s is not managed by this module (its data would show in results and diffs)"
                               % kind])
-    _check_name(p["name"], errors)
-    labels = _check_labels(p.get("labels"), errors)
+    check_name(p["name"], errors)
+    labels = check_labels(p.get("labels"), errors)
     spec = p.get("spec")
     if kind in FLAT_KINDS and spec:
         reserved = sorted(RESERVED_FLAT_KEYS.intersection(spec))
@@ -177,18 +159,22 @@ def ensure_resource(kmod):
         raise KumaInputError(["kind: %s is read-only (computed by the control plane)" % kind])
     mesh_scoped = info.get("scope") == "Mesh"
     mesh = p.get("mesh")
+    base = {"type": kind, "name": p["name"]}
     if mesh_scoped:
         mesh = mesh or "default"
-        if not MESH_RE.match(mesh):
-            raise KumaInputError(["mesh: %r may only hold lowercase letters, digits, '-', '_' and '.'" % mesh])
+        check_mesh(mesh, errors)
+        if errors:
+            raise KumaInputError(errors)
         path = "/meshes/%s/%s/%s" % (quote_segment(mesh), info["path"], quote_segment(p["name"]))
+        base["mesh"] = mesh
     else:
         if mesh:
             raise KumaInputError(["mesh: %s is a global kind (not in a mesh); remove mesh" % kind])
         path = "/%s/%s" % (info["path"], quote_segment(p["name"]))
 
-    desired = {}
+    desired = None
     if p["state"] == "present":
+        desired = {}
         if labels is not None:
             desired["labels"] = labels
         if spec is not None:
@@ -196,11 +182,8 @@ def ensure_resource(kmod):
                 desired.update(spec)
             else:
                 desired["spec"] = spec
-    base = {"type": kind, "name": p["name"]}
-    if mesh_scoped:
-        base["mesh"] = mesh
     what = "%s %s" % (kind, "%s/%s" % (mesh, p["name"]) if mesh_scoped else p["name"])
-    result, body = _converge(kmod, path, desired, base, _resource_equal, what)
-    result["resource"] = body or {}
+    result = _converge(kmod, path, desired, base, _resource_equal, what)
+    result["resource"] = result.pop("body")
     result["path"] = path
     return result

@@ -25,8 +25,8 @@ import time
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import parse_go_duration
-from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
-    TAG_NAME_RE, TAG_VALUE_RE, validate_name_and_mesh,
+from ansible_collections.kuma.universal.plugins.module_utils._naming import (
+    check_name_and_mesh, check_tag_name, check_tag_value,
 )
 
 SIGNING_KEY_PREFIX = "dataplane-token-signing-key-"
@@ -157,13 +157,11 @@ def normalise_tags(tags, errors):
         key = str(key)
         values = value if isinstance(value, list) else [value]
         texts = sorted({str(v) for v in values if v is not None})
-        if not TAG_NAME_RE.match(key):
-            errors.append("tags[%r]: tag name must consist of letters, digits and . - _ : /" % key)
+        check_tag_name(key, "tags", errors)
         if not texts:
             errors.append("tags[%r]: give at least one value" % key)
         for text in texts:
-            if not TAG_VALUE_RE.match(text):
-                errors.append("tags[%r]: tag value %r must consist of letters, digits and . - _ :" % (key, text))
+            check_tag_value(key, text, "tags", errors)
         out[key] = texts
     return out
 
@@ -222,7 +220,7 @@ def assess_token(client, token, name, mesh, tags, renew_before_ns, now=None):
 def ensure_token(kmod):
     p = kmod.params
     errors = []
-    validate_name_and_mesh(p["name"], p["mesh"], errors)
+    check_name_and_mesh(p["name"], p["mesh"], errors)
     tags = normalise_tags(p.get("tags"), errors)
     valid_for = p.get("valid_for") or ""
     if valid_for:

@@ -261,7 +261,7 @@ kuma_version:
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
-from ansible_collections.kuma.universal.plugins.module_utils._dataplane import ensure_dataplane
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane_run import ensure_dataplane
 
 
 def main():

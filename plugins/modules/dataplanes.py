@@ -211,7 +211,7 @@ translations:
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
-from ansible_collections.kuma.universal.plugins.module_utils._dataplanes import ensure_dataplanes
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane_run import ensure_dataplanes
 
 
 def main():

@@ -28,7 +28,7 @@ def ansible_playbook():
 
 
 @pytest.mark.parametrize("args", [
-    ["kuma.universal.deploy_mesh"],
+    ["kuma.universal.deploy_mesh", "-i", "inventories/demo"],
     ["playbooks/deploy-mesh.yml", "-i", "inventories/demo"],
     ["playbooks/deploy_mesh.yml", "-i", "inventories/demo"],
 ], ids=["fqcn", "operators-file", "playbook-file"])

@@ -13,7 +13,7 @@ that the proposal is measured before anyone changes the collection.
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
-from ansible_collections.kuma.universal.plugins.module_utils._dataplane import ensure_dataplane
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane_run import ensure_dataplane
 
 ITEM_KEYS = ("name", "mesh", "state", "labels", "address", "advertised_address", "admin_port",
              "inbound", "outbound", "transparent_proxying", "gateway", "metrics", "probes")

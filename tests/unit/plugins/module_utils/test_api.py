@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaApiError, KumaClient, KumaInputError
-from fakecp import FakeCP, response
+from ansible_collections.kuma.universal.tests.unit.fakecp import FakeCP, response
 
 TOKEN = "eyJsecret.token.value"
 INVALID = {"type": "/std-errors", "status": 400, "title": "Could not process a resource",
@@ -71,12 +71,14 @@ def test_bearer_token_sent_but_never_in_errors(cp):
     assert TOKEN not in str(info.value) and TOKEN not in repr(info.value.to_result())
 
 
-def test_get_404_is_none_and_delete_404_is_false(cp):
+def test_get_404_is_none_and_delete_404_is_not_an_error(cp):
     client = client_for(cp)
     assert client.get("/meshes/nope") is None
-    assert client.delete("/meshes/nope") is False
-    client.put("/meshes/m", {"type": "Mesh", "name": "m"})
-    assert client.delete("/meshes/m") is True
+    client.delete("/meshes/nope")
+    assert client.put("/meshes/m", {"type": "Mesh", "name": "m"}) == []
+    client.delete("/meshes/m")
+    assert ("meshes", "m") not in cp.store
+    assert [r[0] for r in cp.requests] == ["GET", "DELETE", "PUT", "DELETE"]
 
 
 @pytest.mark.parametrize("status", [409, 500, 502, 503, 504])

@@ -219,11 +219,6 @@ def test_transparent_proxy_inbound_is_the_apps_own_port():
     assert dp.to_kuma()["networking"]["inbound"] == [{"port": 8080, "tags": {"kuma.io/service": "web"}}]
 
 
-def test_kuma3_emitter_is_not_pretended():
-    with pytest.raises(NotImplementedError):
-        build(**REDIS_NEW).to_kuma(major=3)
-
-
 # -- compare ------------------------------------------------------------------------------
 def cp_view(body):
     """What kuma-cp answers for a body we sent."""

@@ -116,4 +116,4 @@ def test_tags_normalised_to_sorted_lists():
     assert errors == []
     normalise_tags({"bad tag": "x", "t": "a/b"}, errors)
     assert errors == ["tags['bad tag']: tag name must consist of letters, digits and . - _ : /",
-                      "tags['t']: tag value 'a/b' must consist of letters, digits and . - _ :"]
+                      "tags['t']: tag value 'a/b' must consist of letters, digits and . - _ : (no '/' or spaces)"]

@@ -9,10 +9,11 @@ import copy
 
 import pytest
 
-from ansible_collections.kuma.universal.plugins.module_utils import _api, _dataplanes
+from ansible_collections.kuma.universal.plugins.module_utils import _api, _dataplane_run
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
 from ansible_collections.kuma.universal.plugins.modules import dataplane, dataplanes
-from fakecp import run_module as run
+from ansible_collections.kuma.universal.tests.unit.fakecp import run_module as run
 
 SELECTOR = {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h1"}
 
@@ -63,7 +64,7 @@ def test_duplicates_and_selector_checks():
     items = [redis(1), redis(2), redis(1), redis(1, mesh="other"), dict(redis(4, labels=False)),
              {"name": "gone", "state": "absent"}]
     with pytest.raises(KumaInputError) as err:
-        _dataplanes.validate_items(items, exclusive=True, selector=SELECTOR, meshes=["default", "Bad/Mesh"])
+        _dataplane_run.validate_items(items, exclusive=True, selector=SELECTOR, meshes=["default", "Bad/Mesh"])
     errors = err.value.errors
     assert "dataplanes[2]: default/redis-1 is already given as dataplanes[0]" in errors
     assert not any(e.startswith("dataplanes[3]") for e in errors)  # same name, other mesh: fine
@@ -73,17 +74,17 @@ def test_duplicates_and_selector_checks():
     assert not any(e.startswith("dataplanes[5]") for e in errors)  # absent items need no labels
     assert len(errors) == 3
     with pytest.raises(KumaInputError) as err:
-        _dataplanes.validate_items([redis(1)], exclusive=True, selector={})
+        _dataplane_run.validate_items([redis(1)], exclusive=True, selector={})
     assert err.value.errors[0].startswith("selector: required")
     with pytest.raises(KumaInputError) as err:
-        _dataplanes.validate_items([{"name": "x", "state": "gone"}, "text", {"name": "Bad_Name", "state": "absent"}])
+        _dataplane_run.validate_items([{"name": "x", "state": "gone"}, "text", {"name": "Bad_Name", "state": "absent"}])
     assert [e.split(":")[0] for e in err.value.errors] == ["dataplanes[0].state", "dataplanes[1]", "dataplanes[2].name"]
 
 
 # -- the plan --------------------------------------------------------------------------------
 
 def _entity(item, extra_labels=None):
-    dp = _dataplanes.build_dataplane(_dataplanes._item_params(item))
+    dp = build_dataplane(dict({"mesh": "default"}, **item))
     body = dp.to_kuma()
     body["labels"] = dict(body.get("labels") or {}, **{"kuma.io/zone": "default"}, **(extra_labels or {}))
     for inbound in body["networking"]["inbound"]:
@@ -92,7 +93,7 @@ def _entity(item, extra_labels=None):
 
 
 def test_stale_computation():
-    items = _dataplanes.validate_items([redis(1), redis(2), {"name": "redis-9", "state": "absent"}],
+    items = _dataplane_run.validate_items([redis(1), redis(2), {"name": "redis-9", "state": "absent"}],
                                        exclusive=True, selector=SELECTOR)
     stale = _entity(redis(3))
     other_host = _entity(redis(4, labels=False))
@@ -103,21 +104,23 @@ def test_stale_computation():
     current = {"default": {"redis-1": _entity(redis(1)), "redis-2": changed, "redis-3": stale,
                            "redis-4": other_host, "redis-5": unlabelled},
                "other": {"redis-6": _entity(redis(6, mesh="other"))}}
-    todo = _dataplanes.plan(items, current, True, SELECTOR, ["default"])
-    assert todo["unchanged"] == ["default/redis-1", "default/redis-9"]
-    assert todo["updated"] == ["default/redis-2"]
-    assert todo["deleted"] == ["default/redis-3"]  # not h2's, not the unlabelled one, not another mesh's
-    assert todo["created"] == []
-    assert [p[0].key for p in todo["puts"]] == ["default/redis-2"]
-    assert todo["before"]["default/redis-2"]["networking"]["inbound"][0]["servicePort"] == 1234
-    assert todo["after"]["default/redis-2"]["networking"]["inbound"][0]["servicePort"] == 6381
-    assert todo["before"]["default/redis-3"]["networking"]["address"] == "127.0.0.1"
-    assert "default/redis-3" not in todo["after"]
+    steps = _dataplane_run.plan_dataplanes(items, current, SELECTOR, ["default"])
+    todo = {action: [s.target.key for s in steps if s.action == action]
+            for action in (None, "create", "update", "delete")}
+    by_key = {s.target.key: s for s in steps}
+    assert todo[None] == ["default/redis-1", "default/redis-9"]
+    assert todo["update"] == ["default/redis-2"]
+    assert todo["delete"] == ["default/redis-3"]  # not h2's, not the unlabelled one, not another mesh's
+    assert todo["create"] == []
+    assert by_key["default/redis-2"].before["networking"]["inbound"][0]["servicePort"] == 1234
+    assert by_key["default/redis-2"].after["networking"]["inbound"][0]["servicePort"] == 6381
+    assert by_key["default/redis-3"].before["networking"]["address"] == "127.0.0.1"
+    assert by_key["default/redis-3"].after == {}
     # prune scope includes the other mesh: its labelled entity is stale too
-    todo = _dataplanes.plan(items, current, True, SELECTOR, ["default", "other"])
-    assert todo["deleted"] == ["default/redis-3", "other/redis-6"]
-    # without exclusive nothing is pruned
-    assert _dataplanes.plan(items, current)["deleted"] == []
+    steps = _dataplane_run.plan_dataplanes(items, current, SELECTOR, ["default", "other"])
+    assert [s.target.key for s in steps if s.action == "delete"] == ["default/redis-3", "other/redis-6"]
+    # without a selector (exclusive off) nothing is pruned
+    assert [s.action for s in _dataplane_run.plan_dataplanes(items, current)] == [None, "update", None]
 
 
 # -- whole runs: requests ------------------------------------------------------------------
@@ -203,7 +206,7 @@ def test_absent_items_and_meshes_option(cp, capsys):
 
 
 def test_kuma3_refused_before_writing(cp, capsys):
-    from fakecp import response
+    from ansible_collections.kuma.universal.tests.unit.fakecp import response
     cp.scripted += [response(200, {"items": [], "next": None}), response(200, {"version": "3.0.0"})]
     result = run(dataplanes, {"dataplanes": [redis(1)]}, capsys)
     assert result["failed"] and "Kuma 3.0.0" in result["msg"] and cp.writes() == []

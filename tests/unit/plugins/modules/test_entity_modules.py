@@ -9,7 +9,7 @@ import json
 from ansible_collections.kuma.universal.plugins.modules import (
     dataplane, dataplane_info, dataplane_token, mesh, resource,
 )
-from fakecp import response, run_module as run
+from ansible_collections.kuma.universal.tests.unit.fakecp import response, run_module as run
 
 REDIS = {"name": "redis-1", "address": "192.168.0.1",
          "inbound": [{"port": 9000, "service_port": 6379, "service_address": "127.0.0.1",

@@ -1,0 +1,208 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: the runs of kuma.universal.dataplane (one entity) and kuma.universal.dataplanes (a set).
+
+Both validate everything before any request (build_dataplane), refuse a Kuma 3 control plane
+before any write, and converge through the one engine (_converge). The set reads the current
+entities with one (paged) listing per mesh instead of one GET per entity, and with
+exclusive + selector also deletes the labelled Dataplanes that are not in it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._converge import (
+    CREATE, DELETE, UPDATE, Target, apply, converge_one, plan,
+)
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane, dataplane_path
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
+from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name_and_mesh, tag_text
+from ansible_collections.kuma.universal.plugins.module_utils._schema import unknown_field
+
+# The options of kuma.universal.dataplane an item of kuma.universal.dataplanes takes.
+ITEM_KEYS = ("name", "mesh", "state", "labels", "address", "advertised_address", "admin_port",
+             "inbound", "outbound", "transparent_proxying", "gateway", "metrics", "probes")
+STATES = ("present", "absent")
+
+
+def refuse_kuma_3(client):
+    """The CP's version; KumaInputError before any write when it is Kuma 3 or later.
+
+    Kuma 3 changes the Universal Dataplane (KUMA.md 11); the model keeps everything needed but
+    only emits the 2.x form, so refuse rather than send what 3.x would drop.
+    """
+    version = client.version()
+    match = re.match(r"^v?(\d+)\.", version or "")
+    if match and int(match.group(1)) >= 3:
+        raise KumaInputError(["the control plane runs Kuma %s; this collection writes the Kuma 2.x Dataplane "
+                              "format only" % version])
+    return version
+
+
+def key_of(mesh, name):
+    return "%s/%s" % (mesh, name)
+
+
+def target_for(mesh, name, dataplane=None):
+    """The engine's Target for one Dataplane (dataplane None: to delete)."""
+    path = dataplane_path(mesh, name)
+    if dataplane is None:
+        return Target(key_of(mesh, name), path, None, lambda entity: managed_fields_of(entity, True))
+    return Target(key_of(mesh, name), path, dataplane.managed_fields(),
+                  lambda entity: managed_fields_of(entity, dataplane.labels is not None, dataplane.state_ports()),
+                  dataplane.build_body)
+
+
+def ensure_dataplane(kmod):
+    """The dataplane module's whole run: validate, then converge. Returns the result."""
+    params = kmod.params
+    if params["state"] == "absent":
+        errors = []
+        check_name_and_mesh(params["name"], params["mesh"], errors)
+        if errors:
+            raise KumaInputError(errors)
+        _step, result = converge_one(kmod.client, target_for(params["mesh"], params["name"]), kmod.check_mode)
+        result.update(dataplane={}, translations=[], created=False)
+        return result
+    dataplane = build_dataplane(params)  # raises before any request on bad input
+    version = refuse_kuma_3(kmod.client)
+    step, result = converge_one(kmod.client, target_for(dataplane.mesh, dataplane.name, dataplane), kmod.check_mode)
+    result.update(dataplane=step.body, translations=dataplane.translations, kuma_version=version,
+                  created=step.action == CREATE)
+    return result
+
+
+class _Item:
+    """One validated item of dataplanes: its key and (state=present) its Dataplane."""
+
+    def __init__(self, params, dataplane=None):
+        self.mesh = params["mesh"]
+        self.name = params["name"]
+        self.dataplane = dataplane
+        self.key = key_of(self.mesh, self.name)
+
+
+def _selector_text(selector):
+    return {str(k): tag_text(v) for k, v in (selector or {}).items()}
+
+
+def _validate_item(where, item, exclusive, selector, errors):
+    """One item -> (_Item or None); its problems appended to errors, prefixed with where."""
+    if not isinstance(item, dict):
+        errors.append("%s: must be a dictionary with the options of kuma.universal.dataplane, got %r" % (where, item))
+        return None
+    errors.extend(unknown_field(where, key, ITEM_KEYS) for key in item if key not in ITEM_KEYS)
+    params = {k: item.get(k) for k in ITEM_KEYS}
+    params["mesh"] = params["mesh"] or "default"
+    params["state"] = params["state"] or "present"
+    if params["state"] not in STATES:
+        errors.append("%s.state: invalid value %r; allowed: %s" % (where, params["state"], ", ".join(STATES)))
+        return None
+    if not isinstance(params["name"], str) or not isinstance(params["mesh"], str):
+        errors.append("%s: name and mesh must be strings" % where)
+        return None
+    item_errors = []
+    dataplane = None
+    if params["state"] == "absent":
+        check_name_and_mesh(params["name"], params["mesh"], item_errors)
+    else:
+        try:
+            dataplane = build_dataplane(params)
+        except KumaInputError as exc:
+            item_errors = exc.errors
+        if exclusive and selector and dataplane is not None:
+            missing = {k: v for k, v in selector.items() if (dataplane.labels or {}).get(k) != v}
+            if missing:
+                item_errors.append("labels: item %s must carry the selector labels (exclusive=true); missing %s"
+                                   % (key_of(params["mesh"], params["name"]),
+                                      ", ".join("%s=%s" % kv for kv in sorted(missing.items()))))
+    errors.extend("%s.%s" % (where, e) for e in item_errors)
+    return _Item(params, dataplane)
+
+
+def validate_items(items, exclusive=False, selector=None, meshes=None):
+    """Every item through the dataplane model; raises KumaInputError listing every problem
+    (each prefixed with dataplanes[i]), before anything is sent. Returns the _Item list."""
+    errors = []
+    selector = _selector_text(selector)
+    if exclusive and not selector:
+        errors.append("selector: required and non-empty with exclusive=true (the labels that mark the "
+                      "Dataplanes this task owns)")
+    for i, mesh in enumerate(meshes or []):
+        check_mesh(mesh, errors, "meshes[%d]" % i)
+    out = []
+    seen = {}
+    for index, item in enumerate(items or []):
+        where = "dataplanes[%d]" % index
+        entry = _validate_item(where, item, exclusive, selector, errors)
+        if entry is None:
+            continue
+        if entry.key in seen:
+            errors.append("%s: %s is already given as dataplanes[%d]" % (where, entry.key, seen[entry.key]))
+        else:
+            seen[entry.key] = index
+        out.append(entry)
+    if errors:
+        raise KumaInputError(errors)
+    return out
+
+
+def list_dataplanes(client, mesh):
+    """Every Dataplane of a mesh, by name: one paged listing (GET /meshes/{mesh}/dataplanes)."""
+    return {e["name"]: e for e in client.list("/meshes/%s/dataplanes" % quote_segment(mesh)) if e.get("name")}
+
+
+def stale_targets(items, current_by_mesh, selector, meshes):
+    """Targets deleting every Dataplane of meshes that carries the selector labels and is not an item."""
+    wanted = {item.key for item in items}
+    targets = []
+    for mesh in meshes:
+        for name in sorted(current_by_mesh.get(mesh, {})):
+            labels = current_by_mesh[mesh][name].get("labels") or {}
+            if key_of(mesh, name) not in wanted and all(k in labels and str(labels[k]) == v for k, v in selector.items()):
+                targets.append(target_for(mesh, name))
+    return targets
+
+
+def plan_dataplanes(items, current_by_mesh, selector=None, prune_meshes=()):
+    """The engine's steps for the items, plus (selector given) deleting the stale Dataplanes of
+    prune_meshes. current_by_mesh: {mesh: {name: entity}} as listed."""
+    targets = [target_for(i.mesh, i.name, i.dataplane) for i in items]
+    if selector:
+        targets += stale_targets(items, current_by_mesh, selector, prune_meshes)
+    current = {key_of(mesh, name): entity for mesh, entities in current_by_mesh.items()
+               for name, entity in entities.items()}
+    return plan(targets, current)
+
+
+def ensure_dataplanes(kmod):
+    """The dataplanes module's whole run: validate all, list once per mesh, write the differences."""
+    params = kmod.params
+    exclusive = params["exclusive"]
+    selector = _selector_text(params.get("selector"))
+    items = validate_items(params["dataplanes"], exclusive, selector, params.get("meshes"))
+    item_meshes = sorted({i.mesh for i in items})
+    prune_meshes = sorted(set(params.get("meshes") or item_meshes)) if exclusive else []
+    client = kmod.client
+    current_by_mesh = {mesh: list_dataplanes(client, mesh) for mesh in sorted(set(item_meshes) | set(prune_meshes))}
+    steps = plan_dataplanes(items, current_by_mesh, selector if exclusive else None, prune_meshes)
+    if any(s.action in (CREATE, UPDATE) for s in steps):
+        refuse_kuma_3(client)
+    warnings = apply(client, steps, kmod.check_mode, name_warnings=True)
+    changed = [s for s in steps if s.action is not None]
+    return {
+        "changed": bool(changed),
+        "diff": {"before": {s.target.key: s.before for s in changed}, "after": {s.target.key: s.after for s in changed
+                                                                                  if s.action != DELETE}},
+        "warnings": warnings,
+        "dataplanes": [s.body for s in steps if s.target.fields is not None],
+        "created": [s.target.key for s in steps if s.action == CREATE],
+        "updated": [s.target.key for s in steps if s.action == UPDATE],
+        "deleted": [s.target.key for s in steps if s.action == DELETE],
+        "unchanged": [s.target.key for s in steps if s.action is None],
+        "translations": {i.key: i.dataplane.translations for i in items
+                         if i.dataplane is not None and i.dataplane.translations},
+    }
