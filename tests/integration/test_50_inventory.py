@@ -76,15 +76,24 @@ class KumaDp:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def empty(cp, mesh):
+    for item in cp.get("/meshes/%s/dataplanes?size=1000" % mesh)["items"]:
+        requests.delete("%s/meshes/%s/dataplanes/%s" % (cp.url, mesh, item["name"]), timeout=10).raise_for_status()
+
+
 @pytest.fixture
 def meshes(cp):
-    """The test's own meshes, emptied: nothing of the other tests shows in its inventory."""
+    """The test's own meshes, empty: nothing of the other tests shows in its inventory, and
+    nothing of it stays for them."""
     for mesh in MESHES:
         if cp.get("/meshes/" + mesh) is None:
             cp.ensure_mesh(mesh)
-        for item in cp.get("/meshes/%s/dataplanes?size=1000" % mesh)["items"]:
-            requests.delete("%s/meshes/%s/dataplanes/%s" % (cp.url, mesh, item["name"]), timeout=10).raise_for_status()
-    return MESHES
+        empty(cp, mesh)
+    yield MESHES
+    for mesh in MESHES:
+        if cp.get("/meshes/" + mesh) is not None:
+            empty(cp, mesh)
+            requests.delete("%s/meshes/%s" % (cp.url, mesh), timeout=10).raise_for_status()
 
 
 @pytest.fixture
