@@ -1,0 +1,108 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The services' sandbox and the control plane's listening sockets, read from the running
+containers: `systemd-analyze security` rates kuma-cp and a kuma-dp@ instance at most
+MAX_EXPOSURE (4.9 before the units were hardened), the sandbox is in force in the running
+processes, and kuma-cp listens exactly where its effective configuration says."""
+import json
+import os
+import re
+
+import testinfra
+import testinfra.utils.ansible_runner
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
+API = "http://127.0.0.1:5681"
+MAX_EXPOSURE = 2.5
+# Role defaults (roles/control_plane/defaults/main.yml): MADS off, the rest on these ports.
+MADS_PORT = 5676
+DIAGNOSTICS_PORT = 5680
+INTER_CP_PORT = 5683
+
+
+def vm(name):
+    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
+
+
+CP = vm(RUNNER.get_hosts("kuma_control_plane")[0])
+
+
+def exposure(host, unit):
+    """The overall exposure figure systemd-analyze prints for a unit."""
+    out = host.check_output("systemd-analyze security --no-pager %s", unit)
+    match = re.search(r"Overall exposure level for %s: (\d+(?:\.\d+)?)" % re.escape(unit), out)
+    assert match, out[-500:]
+    return float(match.group(1))
+
+
+def assert_sandboxed(host, unit):
+    """The unit runs, and its main process really is under the seccomp filter and no_new_privs."""
+    assert host.service(unit).is_running, unit
+    pid = host.check_output("systemctl show -p MainPID --value %s", unit)
+    status = host.check_output("cat /proc/%s/status", pid)
+    assert re.search(r"^Seccomp:\s+2$", status, re.M), status
+    assert re.search(r"^NoNewPrivs:\s+1$", status, re.M), status
+    assert re.search(r"^CapBnd:\s+0+$", status, re.M), status
+
+
+def a_kuma_dp_instance():
+    for name in RUNNER.get_hosts("kuma_dataplanes"):
+        host = vm(name)
+        units = host.check_output("systemctl list-units 'kuma-dp@*' --state=running --no-legend --plain")
+        if units:
+            return host, units.split()[0]
+    raise AssertionError("no running kuma-dp@ instance on any kuma_dataplanes host")
+
+
+def test_kuma_cp_exposure():
+    assert_sandboxed(CP, "kuma-cp.service")
+    assert exposure(CP, "kuma-cp.service") <= MAX_EXPOSURE
+
+
+def test_kuma_dp_exposure():
+    host, unit = a_kuma_dp_instance()
+    assert_sandboxed(host, unit)
+    assert exposure(host, unit) <= MAX_EXPOSURE
+
+
+def kuma_cp_listeners():
+    """{(address, port)} of the TCP sockets kuma-cp's user listens on (`*` = every interface)."""
+    uid = CP.check_output("id -u kuma-cp")
+    found = set()
+    for line in CP.check_output("ss -ltnHe").splitlines():
+        fields = line.split()
+        if "uid:%s" % uid not in fields:
+            continue
+        address, port = fields[3].rsplit(":", 1)
+        found.add((address.strip("[]"), int(port)))
+    return found
+
+
+def test_kuma_cp_listens_only_where_configured():
+    config = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s/config", API))
+    expected = {
+        (config["apiServer"]["http"]["interface"], config["apiServer"]["http"]["port"]),
+        (config["apiServer"]["https"]["interface"], config["apiServer"]["https"]["port"]),
+        ("*", config["dpServer"]["port"]),
+        ("*", config["diagnostics"]["serverPort"]),
+        ("*", config["interCp"]["server"]["port"]),
+    }
+    if config["monitoringAssignmentServer"]["enabled"]:
+        expected.add(("*", config["monitoringAssignmentServer"]["port"]))
+    assert kuma_cp_listeners() == expected
+
+
+def test_mads_off_by_default():
+    config = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s/config", API))
+    assert config["monitoringAssignmentServer"]["enabled"] is False
+    assert MADS_PORT not in {p for dummy, p in kuma_cp_listeners()}
+
+
+def test_api_on_loopback_only():
+    config = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s/config", API))
+    ports = {config["apiServer"]["http"]["port"], config["apiServer"]["https"]["port"]}
+    assert {a for a, p in kuma_cp_listeners() if p in ports} == {"127.0.0.1"}
+    # And the ports Kuma cannot bind to an address are where the role put them.
+    assert ("*", DIAGNOSTICS_PORT) in kuma_cp_listeners()
+    assert ("*", INTER_CP_PORT) in kuma_cp_listeners()
