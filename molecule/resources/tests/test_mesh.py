@@ -263,3 +263,49 @@ def test_freed_ports_reused_in_the_same_run():
     assert CP.check_output("redis-cli -h %s -p 9005 PING", address) == "PONG"
     assert host.run("curl -sS --fail --max-time 5 http://127.0.0.1:9907/ready").rc == 0
 
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+def test_drift_is_found_and_fixed_by_the_next_run():
+    """Four kinds of drift on redis-vm, then one deploy-mesh run: a drifted env file, a stopped
+    unit, a Dataplane deleted from the CP and a token about to expire are each found and fixed."""
+    import base64
+    import subprocess
+    import time
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    host = vm("redis-vm")
+    env_path = "/etc/kuma/dp/redis-redis-vm-0.env"
+    host.run("sh -c 'echo KUMA_DNS_ENABLED=true >> %s'" % env_path)
+    host.run("systemctl stop kuma-dp@redis-redis-vm-1")
+    assert CP.run("curl -sS --fail -X DELETE %s/meshes/default/dataplanes/redis-redis-vm-2" % API).rc == 0
+    body = json.dumps({"name": "redis-redis-vm-3", "mesh": "default", "type": "dataplane",
+                       "tags": {"kuma.io/service": ["redis"]}, "validFor": "1h"})
+    expiring = CP.check_output("curl -sS --fail -X POST -H 'Content-Type: application/json' -d '%s' %s/tokens/dataplane"
+                               % (body, API)).strip()
+    token_path = "/etc/kuma/dp/tokens/redis-redis-vm-3"
+    host.ansible("ansible.builtin.copy", "content=%s dest=%s owner=kuma-dp group=kuma-dp mode=0600" % (expiring, token_path),
+                 check=False, become=True)
+    assert host.file(token_path).content_string.strip() == expiring
+
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml")],
+                         env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+    assert "KUMA_DNS_ENABLED=true" not in host.file(env_path).content_string
+    assert host.service("kuma-dp@redis-redis-vm-1").is_running
+    renewed = host.file(token_path).content_string.strip()
+    assert renewed != expiring
+    claims = json.loads(base64.urlsafe_b64decode(renewed.split(".")[1] + "==="))
+    assert claims["exp"] - time.time() > 2 * 86400, "the renewed token expires soon"
+    assert host.file(token_path).mode == 0o600 and host.file(token_path).user == "kuma-dp"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        dps = dataplanes()
+        if all(dps.get("redis-redis-vm-%d" % i, {}).get("online") for i in range(6)):
+            break
+        time.sleep(2)
+    assert all(dps.get("redis-redis-vm-%d" % i, {}).get("online") for i in range(6)), dps.keys()
+    stats = json.loads(run.stdout[run.stdout.index("{"):])["stats"]
+    assert stats["redis-vm"]["changed"] >= 1

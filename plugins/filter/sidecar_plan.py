@@ -1,0 +1,347 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The sidecar role's planner: kuma_sidecars of one host -> one proxy per replica.
+
+Replica expansion, the port rule, readiness-port allocation, collision detection and the
+seed's legacy syntax, as the role's README describes them. Every problem is collected
+(nothing stops at the first), each naming its field, so that the role's preflight can refuse
+them all before any change. The Dataplane rules themselves (names, meshes, tags, legacy
+interfaces, every field of an inbound or outbound) are the dataplane module's: each planned
+Dataplane goes through its model here, on the controller.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
+from ansible_collections.kuma.universal.plugins.module_utils._legacy import (
+    LEGACY_INBOUND_RE, LEGACY_OUTBOUND_RE, LEGACY_SERVICE_TAG, LOOPBACK,
+)
+from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG
+
+# What one item of kuma_sidecars may hold (the role's argument_specs say what each means).
+SIDECAR_KEYS = ("service", "replicas", "name", "mesh", "address", "advertised_address", "inbound", "outbound",
+                "tags", "labels", "admin_port", "readiness_port", "port_stride", "metrics", "probes")
+MANAGED_BY = "kuma.universal/managed-by"
+HOST_LABEL = "kuma.universal/host"
+# The fields of a planned instance that make its Dataplane (what the dataplanes module takes).
+DATAPLANE_FIELDS = ("name", "mesh", "address", "advertised_address", "inbound", "outbound", "admin_port",
+                    "labels", "metrics", "probes")
+PORT_MIN = 1
+PORT_MAX = 65535
+
+
+def host_slug(host_short):
+    """The host part of default Dataplane names: lowercase, runs of other characters as '-'."""
+    out, dash = [], False
+    for char in str(host_short).lower():
+        if char.isascii() and (char.isalnum() or char == "-"):
+            out.append(char)
+            dash = False
+        elif not dash:
+            out.append("-")
+            dash = True
+    return "".join(out)
+
+
+def _int(value, where, errors, what, minimum=None):
+    """An integer from an int or a digit string (ini inventories give strings), else an error."""
+    if isinstance(value, bool) or value is None:
+        errors.append("%s: %s must be an integer, got %r" % (where, what, value))
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors.append("%s: %s must be an integer, got %r" % (where, what, value))
+        return None
+    if minimum is not None and number < minimum:
+        errors.append("%s: %s must be %d or more, got %d" % (where, what, minimum, number))
+        return None
+    return number
+
+
+def _replicas(value, where, errors):
+    if value is None:
+        return 1
+    count = _int(value, where, errors, "the number of replicas")
+    if count is not None and count < 0:
+        errors.append("%s: %d replicas is negative; give 0 (scale to zero: this host's proxies of the "
+                      "service are removed) or more" % (where, count))
+        return None
+    return count
+
+
+class _Instance:
+    """One planned proxy while it is being built: its name and the ports it takes."""
+
+    def __init__(self, name):
+        self.name = name
+        self.ports = []  # (port, what)
+
+    def take(self, port, what):
+        self.ports.append((port, what))
+        return port
+
+
+class Planner:
+    """kuma_sidecars of one host -> {"instances": [...], "errors": [...]}."""
+
+    def __init__(self, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
+                 port_stride=1, readiness_port_base=9902):
+        self.host = str(host)
+        self.slug = host_slug(host_short if host_short is not None else self.host.split(".")[0])
+        self.mesh = mesh
+        self.address = address
+        self.service_address = service_address
+        self.errors = []
+        self.port_stride = _int(port_stride, "sidecar_port_stride", self.errors, "the port stride", minimum=0)
+        self.readiness_port_base = _int(readiness_port_base, "sidecar_readiness_port_base", self.errors,
+                                        "the first readiness port", minimum=PORT_MIN)
+        self.instances = []
+        self.taken = []  # (port, what, owner) in the order the ports were taken
+        self.model_errors_seen = set()  # one report per sidecar and message, not one per replica
+
+    # -- one sidecar -> its replicas ---------------------------------------------------------
+    def add_sidecar(self, index, sidecar):
+        where = "kuma_sidecars[%d]" % index
+        if not isinstance(sidecar, dict):
+            self.errors.append("%s: must be a dictionary (service, replicas, inbound, ...), got %r" % (where, sidecar))
+            return
+        for key in sidecar:
+            if key not in SIDECAR_KEYS:
+                self.errors.append("%s.%s: unknown field; allowed: %s" % (where, key, ", ".join(SIDECAR_KEYS)))
+        service = sidecar.get("service")
+        if service is None or str(service) == "":
+            self.errors.append("%s.service: required (the kuma.io/service of the sidecar's inbounds)" % where)
+            return
+        service = str(service)
+        errors_before = len(self.errors)
+        replicas = _replicas(sidecar.get("replicas"), where + ".replicas", self.errors)
+        stride = self.port_stride
+        if sidecar.get("port_stride") is not None:
+            stride = _int(sidecar["port_stride"], where + ".port_stride", self.errors, "the port stride", minimum=0)
+        for key in ("inbound", "outbound"):
+            if not isinstance(sidecar.get(key) or [], list):
+                self.errors.append("%s.%s: must be a list" % (where, key))
+        for key in ("tags", "labels"):
+            if not isinstance(sidecar.get(key) or {}, dict):
+                self.errors.append("%s.%s: must be a dictionary" % (where, key))
+        if len(self.errors) > errors_before or replicas is None or stride is None:
+            return
+        prefix = str(sidecar["name"]) if sidecar.get("name") else "%s-%s" % (service, self.slug)
+        for replica in range(replicas):
+            self._add_replica(where, sidecar, service, prefix, replica, replica * stride)
+
+    def _add_replica(self, where, sc, service, prefix, replica, offset):
+        inst = _Instance("%s-%d" % (prefix, replica))
+        errors = []
+        common_tags = sc.get("tags") or {}
+        inbound = [self._inbound(inst, "%s.inbound[%d]" % (where, i), item, service, common_tags, offset, errors)
+                   for i, item in enumerate(sc.get("inbound") or [])]
+        outbound = [self._outbound(inst, "%s.outbound[%d]" % (where, i), item, offset, errors)
+                    for i, item in enumerate(sc.get("outbound") or [])]
+        inbound = [i for i in inbound if i is not None]
+        outbound = [o for o in outbound if o is not None]
+        services = []
+        for item in inbound:
+            tags = item.get("tags") or {}
+            name = str(tags.get(SERVICE_TAG, tags.get(LEGACY_SERVICE_TAG, service)))
+            if name not in services:
+                services.append(name)
+        ports = {}
+        for key, what in (("admin_port", "admin port"), ("readiness_port", "readiness port")):
+            ports[key] = None
+            if sc.get(key):
+                base = _int(sc[key], "%s.%s" % (where, key), errors, "the %s" % what)
+                if base is not None:
+                    ports[key] = inst.take(base + offset, what)
+        labels = dict(sc.get("labels") or {})
+        labels.update({MANAGED_BY: "ansible", HOST_LABEL: self.host})
+        planned = {
+            "name": inst.name, "service": service, "mesh": sc.get("mesh") or self.mesh, "replica": replica,
+            "services": services or [service],
+            "address": sc.get("address") or self.address,
+            "advertised_address": sc.get("advertised_address"),
+            "inbound": inbound, "outbound": outbound,
+            "admin_port": ports["admin_port"], "readiness_port": ports["readiness_port"],
+            "labels": labels, "metrics": sc.get("metrics"), "probes": sc.get("probes"),
+        }
+        if any(i["name"] == inst.name for i in self.instances):
+            errors.append("%s: the Dataplane name %s is given twice on %s (set name: to tell the sidecars apart)"
+                          % (where, inst.name, self.host))
+        # Ports out of range are reported once by check_ports, not again by the model.
+        if not errors and all(PORT_MIN <= port <= PORT_MAX for port, _what in inst.ports):
+            for error in self._model_errors(planned):
+                if (where, error) not in self.model_errors_seen:
+                    self.model_errors_seen.add((where, error))
+                    errors.append("%s (%s): %s" % (where, inst.name, error))
+        self.errors.extend(errors)
+        self.taken.extend((port, what, inst.name) for port, what in inst.ports)
+        self.instances.append(planned)
+
+    def _inbound(self, inst, where, item, service, common_tags, offset, errors):
+        if not isinstance(item, dict):
+            errors.append("%s: must be a dictionary (port, service_port, tags, ...), got %r" % (where, item))
+            return None
+        if not isinstance(item.get("tags") or {}, dict):
+            errors.append("%s.tags: must be a dictionary" % where)
+            return None
+        if "interface" in item:
+            match = LEGACY_INBOUND_RE.match(str(item["interface"]))
+            if not match:
+                errors.append("%s.interface: %r is not IP:DATAPLANE_PORT:SERVICE_PORT" % (where, item["interface"]))
+                return None
+            port = inst.take(int(match.group("port")) + offset, "inbound port")
+            service_port = inst.take(int(match.group("service_port")) + offset, "inbound service port")
+            ip = "[%s]" % match.group("ip6") if match.group("ip6") else match.group("ip")
+            tags = dict(common_tags)
+            tags.update(item.get("tags") or {})
+            if LEGACY_SERVICE_TAG not in tags and SERVICE_TAG not in tags:
+                tags[LEGACY_SERVICE_TAG] = service
+            out = dict(item)
+            out.update(interface="%s:%d:%d" % (ip, port, service_port), tags=tags)
+            return out
+        if item.get("port") is None:
+            errors.append("%s.port: required (or the legacy interface IP:DATAPLANE_PORT:SERVICE_PORT)" % where)
+            return None
+        port = _int(item["port"], where + ".port", errors, "the port")
+        if port is None:
+            return None
+        tags = {SERVICE_TAG: service}
+        tags.update(common_tags)
+        tags.update(item.get("tags") or {})
+        out = dict(item)
+        out.update(port=inst.take(port + offset, "inbound port"), tags=tags,
+                   service_address=item.get("service_address") or self.service_address)
+        if item.get("service_port") is not None:
+            service_port = _int(item["service_port"], where + ".service_port", errors, "the service port")
+            if service_port is None:
+                return None
+            out["service_port"] = inst.take(service_port + offset, "inbound service port")
+        return out
+
+    def _outbound(self, inst, where, item, offset, errors):
+        if not isinstance(item, dict):
+            errors.append("%s: must be a dictionary (port, service, ...), got %r" % (where, item))
+            return None
+        if "interface" in item:
+            match = LEGACY_OUTBOUND_RE.match(str(item["interface"]))
+            if not match:
+                errors.append("%s.interface: %r is not [IP]:PORT" % (where, item["interface"]))
+                return None
+            port = inst.take(int(match.group("port")) + offset, "outbound port")
+            ip = "[%s]" % match.group("ip6") if match.group("ip6") else match.group("ip")
+            out = dict(item)
+            out["interface"] = "%s:%d" % (ip, port)
+            return out
+        if item.get("port") is None:
+            errors.append("%s.port: required (or the legacy interface [IP]:PORT)" % where)
+            return None
+        port = _int(item["port"], where + ".port", errors, "the port")
+        if port is None:
+            return None
+        out = dict(item)
+        out.update(port=inst.take(port + offset, "outbound port"), address=item.get("address") or LOOPBACK)
+        return out
+
+    @staticmethod
+    def _model_errors(planned):
+        """The dataplane module's own validation of the planned Dataplane (names, tags, fields)."""
+        try:
+            build_dataplane({k: planned[k] for k in DATAPLANE_FIELDS})
+        except KumaInputError as exc:
+            return [e.replace(planned["name"], "<name>") for e in exc.errors]
+        return []
+
+    # -- the host as a whole ---------------------------------------------------------------
+    def allocate_readiness_ports(self):
+        """One readiness port per proxy without an explicit one: the first free ports from the base."""
+        if self.readiness_port_base is None:
+            return
+        used = {port for port, _what, _owner in self.taken}
+        nxt = self.readiness_port_base
+        for planned in self.instances:
+            if planned["readiness_port"]:
+                continue
+            while nxt in used:
+                nxt += 1
+            planned["readiness_port"] = nxt
+            used.add(nxt)
+            self.taken.append((nxt, "readiness port", planned["name"]))
+            nxt += 1
+
+    def check_ports(self):
+        """Every port in range, and no port used twice on the host, whatever uses it."""
+        first = {}
+        for port, what, owner in self.taken:
+            if not PORT_MIN <= port <= PORT_MAX:
+                self.errors.append("%s: %s %d is out of range %d-%d" % (owner, what, port, PORT_MIN, PORT_MAX))
+                continue
+            if port in first:
+                other_what, other_owner = first[port]
+                self.errors.append("port %d collides on %s: %s %s and %s %s"
+                                   % (port, self.host, owner, what, other_owner, other_what))
+            else:
+                first[port] = (what, owner)
+
+    def plan(self, sidecars):
+        if sidecars in (None, ""):
+            sidecars = []
+        if not isinstance(sidecars, list):
+            self.errors.append("kuma_sidecars: must be a list of sidecars, got %r" % (sidecars,))
+            sidecars = []
+        for index, sidecar in enumerate(sidecars):
+            self.add_sidecar(index, sidecar)
+        self.allocate_readiness_ports()
+        self.check_ports()
+        return {"instances": self.instances, "errors": self.errors}
+
+
+def sidecar_plan(sidecars, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
+                 port_stride=1, readiness_port_base=9902):
+    """The filter: see plugins/filter/sidecar_plan.yml."""
+    if not host:
+        raise AnsibleFilterError("kuma.universal.sidecar_plan: host (the inventory_hostname) is required")
+    planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base)
+    return planner.plan(sidecars)
+
+
+def sidecar_dataplanes(instances):
+    """The planned instances as items of kuma.universal.dataplanes (its fields only)."""
+    return [{k: i[k] for k in DATAPLANE_FIELDS} for i in instances or []]
+
+
+def sidecar_proxies(instances, tokens=None):
+    """The planned instances as items of kuma.universal.dataplane_proxies, each with its new
+    token when kuma.universal.dataplane_tokens issued one (tokens: that module's tokens list)."""
+    issued = {t["name"]: t["token"] for t in tokens or [] if t.get("token")}
+    out = []
+    for inst in instances or []:
+        item = {"name": inst["name"], "mesh": inst["mesh"], "readiness_port": inst["readiness_port"],
+                "description": "%s replica %s in mesh %s" % (inst["service"], inst["replica"], inst["mesh"])}
+        if inst["name"] in issued:
+            item["token"] = issued[inst["name"]]
+        out.append(item)
+    return out
+
+
+def sidecar_tokens(instances, current=None):
+    """The planned instances as items of kuma.universal.dataplane_tokens, with the token each has now
+    (current: name -> token, as kuma.universal.dataplane_proxies step=prune returns them)."""
+    current = current or {}
+    out = []
+    for inst in instances or []:
+        item = {"name": inst["name"], "mesh": inst["mesh"], "tags": {SERVICE_TAG: list(inst["services"])}}
+        if current.get(inst["name"]):
+            item["current_token"] = current[inst["name"]]
+        out.append(item)
+    return out
+
+
+class FilterModule:
+    def filters(self):
+        return {"sidecar_plan": sidecar_plan, "sidecar_dataplanes": sidecar_dataplanes,
+                "sidecar_proxies": sidecar_proxies, "sidecar_tokens": sidecar_tokens}

@@ -1,0 +1,323 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sidecar role's planner (kuma.universal.sidecar_plan): replicas, the port rule,
+readiness ports, every collision case, the legacy syntax and the input checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
+    DATAPLANE_FIELDS, FilterModule, host_slug, sidecar_dataplanes, sidecar_plan,
+)
+
+ADDRESS = "10.0.0.2"
+
+
+def plan(sidecars, host="redis-vm", **kw):
+    kw.setdefault("address", ADDRESS)
+    return sidecar_plan(sidecars, host, **kw)
+
+
+def ok(sidecars, **kw):
+    result = plan(sidecars, **kw)
+    assert result["errors"] == []
+    return {i["name"]: i for i in result["instances"]}
+
+
+def errors(sidecars, **kw):
+    result = plan(sidecars, **kw)
+    assert result["errors"], "expected errors"
+    return result["errors"]
+
+
+REDIS = {"service": "redis", "replicas": 6, "inbound": [{"port": 9000, "service_port": 6379, "tags": {"version": "7.0"}}]}
+
+
+# -- the port rule ----------------------------------------------------------------------------
+def test_replica_i_adds_i_times_stride_to_every_port():
+    sidecar = {"service": "web", "replicas": 3, "port_stride": 10, "admin_port": 9901, "readiness_port": 9950,
+               "inbound": [{"port": 8000, "service_port": 80}], "outbound": [{"port": 10000, "service": "redis"}]}
+    got = ok([sidecar])
+    for i in range(3):
+        inst = got["web-redis-vm-%d" % i]
+        assert inst["replica"] == i
+        assert inst["inbound"][0]["port"] == 8000 + 10 * i
+        assert inst["inbound"][0]["service_port"] == 80 + 10 * i
+        assert inst["outbound"][0]["port"] == 10000 + 10 * i
+        assert inst["outbound"][0]["address"] == "127.0.0.1"
+        assert inst["admin_port"] == 9901 + 10 * i
+        assert inst["readiness_port"] == 9950 + 10 * i
+
+
+def test_default_stride_is_the_role_setting():
+    got = ok([REDIS], port_stride=2)
+    assert [got["redis-redis-vm-%d" % i]["inbound"][0]["port"] for i in range(6)] == [9000, 9002, 9004, 9006, 9008, 9010]
+    got = ok([REDIS])
+    assert [got["redis-redis-vm-%d" % i]["inbound"][0]["service_port"] for i in range(6)] == list(range(6379, 6385))
+
+
+def test_the_demo_plan():
+    got = ok([REDIS])
+    inst = got["redis-redis-vm-5"]
+    assert inst == {
+        "name": "redis-redis-vm-5", "service": "redis", "mesh": "default", "replica": 5, "services": ["redis"],
+        "address": ADDRESS, "advertised_address": None,
+        "inbound": [{"port": 9005, "service_port": 6384, "service_address": "127.0.0.1",
+                     "tags": {"kuma.io/service": "redis", "version": "7.0"}}],
+        "outbound": [], "admin_port": None, "readiness_port": 9907,
+        "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm"},
+        "metrics": None, "probes": None}
+
+
+# -- readiness ports ---------------------------------------------------------------------------
+def test_readiness_ports_are_allocated_in_list_order_from_the_base():
+    got = ok([REDIS, {"service": "cache", "inbound": [{"port": 7000}]}])
+    assert [got["redis-redis-vm-%d" % i]["readiness_port"] for i in range(6)] == list(range(9902, 9908))
+    assert got["cache-redis-vm-0"]["readiness_port"] == 9908
+
+
+def test_readiness_allocation_skips_every_port_the_host_uses():
+    sidecar = {"service": "web", "replicas": 2, "inbound": [{"port": 9902, "service_port": 9904}], "admin_port": 9906}
+    got = ok([sidecar], readiness_port_base=9902)
+    # used: 9902/9903 inbound, 9904/9905 service, 9906/9907 admin
+    assert [got["web-redis-vm-%d" % i]["readiness_port"] for i in range(2)] == [9908, 9909]
+
+
+def test_an_explicit_readiness_port_is_kept_and_skipped_by_allocation():
+    got = ok([{"service": "a", "readiness_port": 9902}, {"service": "b"}])
+    assert got["a-redis-vm-0"]["readiness_port"] == 9902
+    assert got["b-redis-vm-0"]["readiness_port"] == 9903
+
+
+def test_readiness_base_is_a_setting():
+    assert ok([{"service": "a"}], readiness_port_base=20000)["a-redis-vm-0"]["readiness_port"] == 20000
+
+
+# -- collisions: every kind, each named with both owners --------------------------------------
+@pytest.mark.parametrize("second, message", [
+    ({"service": "cache", "inbound": [{"port": 9005}]},
+     "port 9005 collides on redis-vm: cache-redis-vm-0 inbound port and redis-redis-vm-5 inbound port"),
+    ({"service": "cache", "inbound": [{"port": 7000, "service_port": 9003}]},
+     "port 9003 collides on redis-vm: cache-redis-vm-0 inbound service port and redis-redis-vm-3 inbound port"),
+    ({"service": "cache", "inbound": [{"port": 6380}]},
+     "port 6380 collides on redis-vm: cache-redis-vm-0 inbound port and redis-redis-vm-1 inbound service port"),
+    ({"service": "cache", "outbound": [{"port": 9001, "service": "redis"}]},
+     "port 9001 collides on redis-vm: cache-redis-vm-0 outbound port and redis-redis-vm-1 inbound port"),
+    ({"service": "cache", "admin_port": 9004},
+     "port 9004 collides on redis-vm: cache-redis-vm-0 admin port and redis-redis-vm-4 inbound port"),
+    ({"service": "cache", "readiness_port": 6379},
+     "port 6379 collides on redis-vm: cache-redis-vm-0 readiness port and redis-redis-vm-0 inbound service port"),
+    ({"service": "cache", "inbound": [{"interface": "10.0.0.2:9002:7000"}]},
+     "port 9002 collides on redis-vm: cache-redis-vm-0 inbound port and redis-redis-vm-2 inbound port"),
+    ({"service": "cache", "outbound": [{"interface": ":6381", "service": "redis"}]},
+     "port 6381 collides on redis-vm: cache-redis-vm-0 outbound port and redis-redis-vm-2 inbound service port"),
+])
+def test_a_port_used_twice_on_the_host_is_refused(second, message):
+    assert errors([REDIS, second]) == [message]
+
+
+def test_an_explicit_readiness_port_collides_with_an_inbound_of_a_later_sidecar():
+    got = errors([{"service": "a", "readiness_port": 8000}, {"service": "b", "inbound": [{"port": 8000}]}])
+    assert got == ["port 8000 collides on redis-vm: b-redis-vm-0 inbound port and a-redis-vm-0 readiness port"]
+
+
+def test_replicas_collide_with_each_other_when_the_stride_is_zero():
+    got = errors([{"service": "web", "replicas": 2, "port_stride": 0, "inbound": [{"port": 8000}], "admin_port": 9901}])
+    assert got == ["port 8000 collides on redis-vm: web-redis-vm-1 inbound port and web-redis-vm-0 inbound port",
+                   "port 9901 collides on redis-vm: web-redis-vm-1 admin port and web-redis-vm-0 admin port"]
+
+
+def test_a_proxy_collides_with_itself():
+    got = errors([{"service": "web", "inbound": [{"port": 8000, "service_port": 8000}]}])
+    assert got == ["port 8000 collides on redis-vm: web-redis-vm-0 inbound service port and web-redis-vm-0 inbound port"]
+
+
+def test_strides_that_make_replicas_overlap_are_refused():
+    got = errors([{"service": "web", "replicas": 3, "inbound": [{"port": 8000}, {"port": 8001}]}])
+    assert got == ["port 8001 collides on redis-vm: web-redis-vm-1 inbound port and web-redis-vm-0 inbound port",
+                   "port 8002 collides on redis-vm: web-redis-vm-2 inbound port and web-redis-vm-1 inbound port"]
+
+
+def test_every_collision_is_reported_at_once():
+    got = errors([REDIS, {"service": "a", "inbound": [{"port": 9000}]}, {"service": "b", "inbound": [{"port": 9001}]}])
+    assert len(got) == 2 and "port 9000" in got[0] and "port 9001" in got[1]
+
+
+def test_a_port_pushed_out_of_range_by_the_rule_is_refused():
+    got = errors([{"service": "web", "replicas": 2, "inbound": [{"port": 65535}]}])
+    assert got == ["web-redis-vm-1: inbound port 65536 is out of range 1-65535"]
+
+
+def test_ports_on_other_hosts_do_not_collide():
+    # The plan is per host: the same ports on another host are fine.
+    assert ok([REDIS], ) and ok([REDIS], ) != {}
+    assert plan([REDIS], host="other-vm")["errors"] == []
+
+
+# -- legacy syntax -----------------------------------------------------------------------------
+def test_legacy_inbound_interface_follows_the_port_rule_and_gets_the_service_tag():
+    got = ok([{"service": "backend", "replicas": 2, "inbound": [{"interface": "10.0.0.3:8000:80"}]}])
+    assert got["backend-redis-vm-1"]["inbound"] == [{"interface": "10.0.0.3:8001:81", "tags": {"service": "backend"}}]
+    assert got["backend-redis-vm-1"]["services"] == ["backend"]
+
+
+def test_legacy_inbound_keeps_its_own_service_tag_and_ipv6():
+    got = ok([{"service": "backend", "inbound": [{"interface": "[fd00::3]:8000:80", "tags": {"service": "web"}}]}],
+             address="fd00::3")
+    assert got["backend-redis-vm-0"]["inbound"][0] == {"interface": "[fd00::3]:8000:80", "tags": {"service": "web"}}
+    assert got["backend-redis-vm-0"]["services"] == ["web"]
+
+
+def test_legacy_outbound_interface_follows_the_port_rule():
+    got = ok([{"service": "backend", "replicas": 2, "outbound": [{"interface": ":10000", "service": "redis"},
+                                                                  {"interface": "127.0.0.1:10100", "service": "pg"}]}])
+    assert got["backend-redis-vm-1"]["outbound"] == [{"interface": ":10001", "service": "redis"},
+                                                     {"interface": "127.0.0.1:10101", "service": "pg"}]
+
+
+@pytest.mark.parametrize("item, message", [
+    ({"inbound": [{"interface": "10.0.0.3:8000"}]},
+     "kuma_sidecars[0].inbound[0].interface: '10.0.0.3:8000' is not IP:DATAPLANE_PORT:SERVICE_PORT"),
+    ({"inbound": [{"interface": "10.0.0.3:x:80"}]},
+     "kuma_sidecars[0].inbound[0].interface: '10.0.0.3:x:80' is not IP:DATAPLANE_PORT:SERVICE_PORT"),
+    ({"outbound": [{"interface": "redis", "service": "redis"}]},
+     "kuma_sidecars[0].outbound[0].interface: 'redis' is not [IP]:PORT"),
+    ({"inbound": [{"service_port": 80}]},
+     "kuma_sidecars[0].inbound[0].port: required (or the legacy interface IP:DATAPLANE_PORT:SERVICE_PORT)"),
+    ({"outbound": [{"service": "redis"}]},
+     "kuma_sidecars[0].outbound[0].port: required (or the legacy interface [IP]:PORT)"),
+    ({"inbound": [{"port": "eighty"}]},
+     "kuma_sidecars[0].inbound[0].port: the port must be an integer, got 'eighty'"),
+    ({"inbound": [{"port": 8000, "service_port": True}]},
+     "kuma_sidecars[0].inbound[0].service_port: the service port must be an integer, got True"),
+    ({"admin_port": "x"}, "kuma_sidecars[0].admin_port: the admin port must be an integer, got 'x'"),
+    ({"inbound": ["8000"]},
+     "kuma_sidecars[0].inbound[0]: must be a dictionary (port, service_port, tags, ...), got '8000'"),
+    ({"inbound": {"port": 8000}}, "kuma_sidecars[0].inbound: must be a list"),
+    ({"tags": ["a"]}, "kuma_sidecars[0].tags: must be a dictionary"),
+])
+def test_malformed_entries_name_their_field(item, message):
+    assert errors([dict({"service": "web"}, **item)]) == [message]
+
+
+# -- replicas, names and other input checks ---------------------------------------------------
+def test_zero_replicas_scale_the_service_to_zero_on_this_host():
+    got = ok([dict(REDIS, replicas=0), {"service": "backend", "inbound": [{"port": 8000}]}])
+    assert list(got) == ["backend-redis-vm-0"]
+    assert got["backend-redis-vm-0"]["readiness_port"] == 9902
+
+
+@pytest.mark.parametrize("replicas", [-1, "-2"])
+def test_negative_replicas_are_refused_naming_the_field(replicas):
+    got = errors([dict(REDIS, replicas=replicas)])
+    assert got == ["kuma_sidecars[0].replicas: %s replicas is negative; give 0 (scale to zero: this host's "
+                   "proxies of the service are removed) or more" % int(replicas)]
+
+
+@pytest.mark.parametrize("replicas", ["three", 2.5, True, [1]])
+def test_replicas_must_be_an_integer(replicas):
+    got = errors([dict(REDIS, replicas=replicas)])
+    assert got == ["kuma_sidecars[0].replicas: the number of replicas must be an integer, got %r" % (replicas,)]
+
+
+def test_replicas_from_an_ini_inventory_are_strings():
+    assert len(ok([dict(REDIS, replicas="3")])) == 3
+
+
+def test_default_is_one_replica():
+    assert list(ok([{"service": "web"}])) == ["web-redis-vm-0"]
+
+
+def test_a_service_is_required():
+    assert errors([{"replicas": 2}]) == ["kuma_sidecars[0].service: required (the kuma.io/service of the sidecar's inbounds)"]
+    assert errors(["redis"]) == ["kuma_sidecars[0]: must be a dictionary (service, replicas, inbound, ...), got 'redis'"]
+
+
+def test_an_unknown_field_is_refused_with_the_allowed_ones():
+    got = errors([{"service": "web", "replica": 2}])
+    assert len(got) == 1 and got[0].startswith("kuma_sidecars[0].replica: unknown field; allowed: service, replicas,")
+
+
+def test_a_negative_stride_is_refused():
+    assert errors([{"service": "web", "port_stride": -1}]) == [
+        "kuma_sidecars[0].port_stride: the port stride must be 0 or more, got -1"]
+    assert plan([], port_stride="x")["errors"] == ["sidecar_port_stride: the port stride must be an integer, got 'x'"]
+
+
+def test_the_same_name_twice_on_a_host_is_refused():
+    got = errors([{"service": "web", "name": "app"}, {"service": "api", "name": "app"}])
+    assert got == ["kuma_sidecars[1]: the Dataplane name app-0 is given twice on redis-vm (set name: to tell the sidecars apart)"]
+
+
+def test_names_are_checked_by_the_dataplane_model():
+    got = errors([{"service": "web", "name": "Web_App", "replicas": 3}])
+    # One report for the sidecar, not one per replica; the name is the dataplane module's rule.
+    assert len(got) == 1
+    assert got[0].startswith("kuma_sidecars[0] (Web_App-0): name: ")
+    assert "RFC 1123" in got[0]
+
+
+def test_tags_and_labels_are_checked_by_the_dataplane_model():
+    got = errors([{"service": "web", "tags": {"version": "1 0"}, "labels": {"kuma.io/zone": "z"},
+                   "inbound": [{"port": 8000}]}])
+    assert any("kuma_sidecars[0] (web-redis-vm-0): inbound[0].tags['version']" in e for e in got), got
+    assert any("kuma_sidecars[0] (web-redis-vm-0): labels: kuma.io/zone" in e for e in got), got
+
+
+def test_an_invalid_mesh_is_refused():
+    got = errors([{"service": "web", "mesh": "Bad Mesh"}])
+    assert len(got) == 1 and got[0].startswith("kuma_sidecars[0] (web-redis-vm-0): mesh: 'Bad Mesh'")
+
+
+def test_default_names_use_the_short_host_name():
+    assert list(ok([{"service": "web"}], host="App_1.example.com")) == ["web-app-1-0"]
+    assert host_slug("Redis VM") == "redis-vm"
+
+
+def test_labels_mark_the_host_and_cannot_be_overridden():
+    got = ok([{"service": "web", "labels": {"team": "a", "kuma.universal/host": "elsewhere"}}])
+    assert got["web-redis-vm-0"]["labels"] == {"team": "a", "kuma.universal/managed-by": "ansible",
+                                               "kuma.universal/host": "redis-vm"}
+
+
+def test_services_come_from_the_inbound_tags():
+    got = ok([{"service": "web", "inbound": [{"port": 8000}, {"port": 8100, "tags": {"kuma.io/service": "web-admin"}}]}])
+    assert got["web-redis-vm-0"]["services"] == ["web", "web-admin"]
+    assert ok([{"service": "web"}])["web-redis-vm-0"]["services"] == ["web"]
+
+
+def test_sidecar_settings_override_the_role_defaults():
+    got = ok([{"service": "web", "mesh": "prod", "address": "10.0.0.9", "advertised_address": "1.2.3.4",
+               "inbound": [{"port": 8000, "service_port": 80, "service_address": "10.0.0.9"}]}], mesh="other", service_address="127.0.0.2")
+    inst = got["web-redis-vm-0"]
+    assert (inst["mesh"], inst["address"], inst["advertised_address"]) == ("prod", "10.0.0.9", "1.2.3.4")
+    assert inst["inbound"][0]["service_address"] == "10.0.0.9"
+    assert ok([{"service": "web", "inbound": [{"port": 8000}]}], service_address="127.0.0.2")[
+        "web-redis-vm-0"]["inbound"][0]["service_address"] == "127.0.0.2"
+
+
+@pytest.mark.parametrize("empty", [None, "", []])
+def test_no_sidecars_plan_nothing(empty):
+    assert plan(empty) == {"instances": [], "errors": []}
+
+
+def test_a_list_is_required():
+    assert plan({"service": "web"})["errors"] == ["kuma_sidecars: must be a list of sidecars, got {'service': 'web'}"]
+
+
+def test_the_host_is_required():
+    with pytest.raises(AnsibleFilterError, match="host"):
+        sidecar_plan([], "")
+
+
+def test_sidecar_dataplanes_keeps_the_dataplane_fields_only():
+    items = sidecar_dataplanes(plan([REDIS])["instances"])
+    assert len(items) == 6 and set(items[0]) == set(DATAPLANE_FIELDS)
+    assert "readiness_port" not in items[0]
+
+
+def test_the_filters_are_registered():
+    assert set(FilterModule().filters()) == {"sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens"}

@@ -1,0 +1,189 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kuma.universal.dataplane_proxies on a temporary tree, with systemctl recorded (not run)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.kuma.universal.tests.unit.fakecp import run_module as run
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kuma.universal.plugins.modules import dataplane_proxies
+
+USER = "root"  # the tests run as root; the role passes kuma-dp
+
+
+@pytest.fixture
+def host(tmp_path, monkeypatch):
+    """systemctl as a recorder: units given in `active`/`enabled` report so."""
+    state = {"calls": [], "active": set(), "enabled": set(), "loaded": set()}
+
+    def run_command(self, args, **kwargs):
+        assert args[0] == "systemctl"
+        state["calls"].append(args[1:])
+        if args[1] == "show":
+            blocks = []
+            for unit in args[3:]:
+                name = unit[len("kuma-dp@"):-len(".service")]
+                blocks.append("Id=%s\nActiveState=%s\nUnitFileState=%s" % (
+                    unit, "active" if name in state["active"] else "inactive",
+                    "enabled" if name in state["enabled"] else "disabled"))
+            return 0, "\n\n".join(blocks) + "\n", ""
+        if args[1] == "list-units":
+            return 0, "".join("kuma-dp@%s.service loaded active running x\n" % n for n in sorted(state["loaded"])), ""
+        return 0, "", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    state["config"] = str(tmp_path / "etc")
+    state["work"] = str(tmp_path / "lib")
+    state["unit"] = str(tmp_path / "kuma-dp@.service")
+    return state
+
+
+def args(host, proxies, **kw):
+    base = {"proxies": proxies, "config_dir": host["config"], "work_root": host["work"], "user": USER,
+            "unit": "[Service]\nExecStart=/opt/kuma/current/bin/kuma-dp run\n", "unit_path": host["unit"],
+            "ca_cert": "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n",
+            "env": {"KUMA_CONTROL_PLANE_URL": "https://cp:5678", "KUMA_DNS_ENABLED": "false"}}
+    base.update(kw)
+    return base
+
+
+TWO = [{"name": "redis-0", "readiness_port": 9902, "token": "token.zero.x"},
+       {"name": "redis-1", "readiness_port": 9903, "token": "token.one.x"}]
+
+
+def read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def test_first_run_writes_everything_and_starts_every_proxy(host, capsys):
+    result = run(dataplane_proxies, args(host, TWO), capsys)
+    assert result["changed"] is True
+    assert result["started"] == ["redis-0", "redis-1"] and result["restarted"] == []
+    env = read(os.path.join(host["config"], "redis-1.env"))
+    assert "KUMA_CONTROL_PLANE_URL=https://cp:5678\n" in env
+    assert "KUMA_DATAPLANE_NAME=redis-1\nKUMA_DATAPLANE_MESH=default\n" in env
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/redis-1\n" % host["config"] in env
+    assert "KUMA_READINESS_PORT=9903\n" in env
+    token = os.path.join(host["config"], "tokens", "redis-0")
+    assert read(token) == "token.zero.x"
+    assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(host["work"], "redis-0")).st_mode) == 0o750
+    assert ["daemon-reload"] in host["calls"]
+    assert ["enable", "kuma-dp@redis-0.service", "kuma-dp@redis-1.service"] in host["calls"]
+    assert ["start", "kuma-dp@redis-0.service", "kuma-dp@redis-1.service"] in host["calls"]
+    # Tokens are a no_log option: masked in the result, only named in the diff.
+    assert "token.zero.x" not in str(result)
+    assert any(d["after"] == "(token written)\n" for d in result["diff"])
+
+
+def converged(host, capsys):
+    run(dataplane_proxies, args(host, TWO), capsys)
+    host["active"].update({"redis-0", "redis-1"})
+    host["enabled"].update({"redis-0", "redis-1"})
+    host["calls"].clear()
+
+
+def test_a_converged_host_is_no_change_and_one_systemctl_read(host, capsys):
+    converged(host, capsys)
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    result = run(dataplane_proxies, args(host, proxies), capsys)
+    assert result["changed"] is False and result["files"] == []
+    assert host["calls"] == [["show", "--property=Id,ActiveState,UnitFileState",
+                              "kuma-dp@redis-0.service", "kuma-dp@redis-1.service"]]
+
+
+def test_drift_is_found_and_fixed(host, capsys):
+    converged(host, capsys)
+    env = os.path.join(host["config"], "redis-0.env")
+    with open(env, "a") as handle:
+        handle.write("KUMA_DNS_ENABLED=true\n")
+    token = os.path.join(host["config"], "tokens", "redis-1")
+    os.chmod(token, 0o644)
+    host["active"].discard("redis-1")  # a stopped unit
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    result = run(dataplane_proxies, args(host, proxies), capsys)
+    assert result["changed"] is True
+    assert result["restarted"] == ["redis-0"] and result["started"] == ["redis-1"]
+    assert "KUMA_DNS_ENABLED=true" not in read(env)
+    assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
+    assert ["restart", "--no-block", "kuma-dp@redis-0.service"] in host["calls"]
+    assert ["start", "kuma-dp@redis-1.service"] in host["calls"]
+
+
+def test_a_new_token_restarts_its_proxy_unless_told_not_to(host, capsys):
+    converged(host, capsys)
+    new = [dict(TWO[0], token="token.zero.new"), {"name": "redis-1", "readiness_port": 9903}]
+    result = run(dataplane_proxies, args(host, new), capsys)
+    assert result["restarted"] == ["redis-0"]
+    assert read(os.path.join(host["config"], "tokens", "redis-0")) == "token.zero.new"
+    new[0]["token"] = "token.zero.newer"
+    result = run(dataplane_proxies, args(host, new, restart_on_new_token=False), capsys)
+    assert result["changed"] is True and result["restarted"] == []
+
+
+def test_a_unit_change_restarts_every_proxy(host, capsys):
+    converged(host, capsys)
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    result = run(dataplane_proxies, args(host, proxies, unit="[Service]\nExecStart=/bin/true\n"), capsys)
+    assert result["restarted"] == ["redis-0", "redis-1"]
+    assert ["daemon-reload"] in host["calls"]
+
+
+def test_check_mode_changes_nothing_and_shows_the_diff(host, capsys):
+    result = run(dataplane_proxies, args(host, TWO), capsys, check_mode=True)
+    assert result["changed"] is True
+    assert not os.path.exists(host["config"]) and not os.path.exists(host["unit"])
+    assert all(c[0] in ("show", "list-units") for c in host["calls"])
+    assert any(d["before_header"].endswith("redis-0.env") and "KUMA_READINESS_PORT=9902" in d["after"]
+               for d in result["diff"])
+
+
+def test_prune_stops_and_removes_what_left_and_reads_the_tokens(host, capsys):
+    converged(host, capsys)
+    host["loaded"].update({"redis-0", "redis-1", "orphan"})
+    result = run(dataplane_proxies, {"step": "prune", "proxies": [{"name": "redis-0"}], "config_dir": host["config"],
+                                     "work_root": host["work"]}, capsys)
+    assert result["changed"] is True
+    assert result["pruned"] == ["orphan", "redis-1"] and result["pruned_meshes"] == ["default"]
+    assert result["tokens"] == {"redis-0": "token.zero.x"}
+    assert ["disable", "--now", "kuma-dp@orphan.service", "kuma-dp@redis-1.service"] in host["calls"]
+    for path in ("redis-1.env", "tokens/redis-1"):
+        assert not os.path.exists(os.path.join(host["config"], path))
+    assert not os.path.exists(os.path.join(host["work"], "redis-1"))
+    assert os.path.exists(os.path.join(host["config"], "redis-0.env"))
+
+
+def test_prune_false_and_check_mode_only_read(host, capsys):
+    converged(host, capsys)
+    base = {"step": "prune", "proxies": [], "config_dir": host["config"], "work_root": host["work"]}
+    result = run(dataplane_proxies, dict(base, prune=False), capsys)
+    assert result["changed"] is False and result["pruned"] == []
+    result = run(dataplane_proxies, base, capsys, check_mode=True)
+    assert result["changed"] is True and result["pruned"] == ["redis-0", "redis-1"]
+    assert os.path.exists(os.path.join(host["config"], "redis-1.env"))
+    assert not any(c[0] == "disable" for c in host["calls"])
+
+
+def test_bad_input_is_refused_before_any_change(host, capsys):
+    result = run(dataplane_proxies, args(host, [{"name": "a"}, {"name": "a", "readiness_port": 1},
+                                                {"name": "../x", "readiness_port": 2}],
+                                         env={"BAD KEY": "x"}), capsys)
+    assert result["failed"] is True
+    assert "proxies[0].readiness_port: required with step=converge" in result["msg"]
+    assert "proxies[1].name: a is already given as proxies[0]" in result["msg"]
+    assert "proxies[2].name: '../x' is not a Dataplane name" in result["msg"]
+    assert "env.BAD KEY" in result["msg"]
+    assert host["calls"] == [] and not os.path.exists(host["config"])
+
+
+def test_missing_binaries_are_named(host, capsys):
+    result = run(dataplane_proxies, args(host, TWO, required_paths=["/nonexistent/kuma-dp"]), capsys)
+    assert result["failed"] is True
+    assert result["msg"] == "/nonexistent/kuma-dp missing: run kuma.universal.install first"
