@@ -221,9 +221,9 @@ class KumaClient:
         self._sleep(self.backoff * (2 ** attempt))
 
     # -- helpers -------------------------------------------------------------------
-    def get(self, path, params=None):
+    def get(self, path):
         """The entity at path, or None when the CP answers 404."""
-        status, data = self.request("GET", path, params=params, ok_missing=True)
+        status, data = self.request("GET", path, ok_missing=True)
         return None if status == 404 else data
 
     def put(self, path, body):

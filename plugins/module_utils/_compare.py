@@ -97,13 +97,6 @@ def sort_key(value):
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def canonical_set(values):
-    """A list compared as a set (order and duplicates do not matter)."""
-    items = [canonical(v) for v in (values or [])]
-    unique = {sort_key(v): v for v in items}
-    return [unique[k] for k in sorted(unique)]
-
-
 def same(desired, current, significant_false=()):
     return canonical({"v": desired}, significant_false) == canonical({"v": current}, significant_false)
 

@@ -78,7 +78,7 @@ def ensure_dataplane(kmod):
 class _Item:
     """One validated item of dataplanes: its key and (state=present) its Dataplane."""
 
-    def __init__(self, params, dataplane=None):
+    def __init__(self, params, dataplane):
         self.mesh = params["mesh"]
         self.name = params["name"]
         self.dataplane = dataplane

@@ -83,15 +83,15 @@ def check_tags(value, where, errors):
     return tags
 
 
-def check_labels(labels, errors, where="labels"):
+def check_labels(labels, errors):
     """Labels a task sets: strings, none under the control plane's kuma.io/ prefix. None stays None."""
     if labels is None:
         return None
     if not isinstance(labels, dict):
-        errors.append("%s: must be a dictionary" % where)
+        errors.append("labels: must be a dictionary")
         return {}
     labels = {str(k): tag_text(v) for k, v in labels.items()}
     cp_owned = sorted(k for k in labels if k.startswith(CP_PREFIX))
     if cp_owned:
-        errors.append("%s: %s: the kuma.io/ prefix belongs to the control plane" % (where, ", ".join(cp_owned)))
+        errors.append("labels: %s: the kuma.io/ prefix belongs to the control plane" % ", ".join(cp_owned))
     return labels

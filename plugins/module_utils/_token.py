@@ -179,7 +179,7 @@ def _claims_tags(claims):
     return {str(k): sorted({str(v) for v in (vals if isinstance(vals, list) else [vals])}) for k, vals in tags.items()}
 
 
-def assess_token(client, token, name, mesh, tags, renew_before_ns, now=None):
+def assess_token(client, token, name, mesh, tags, renew_before_ns):
     """Why the token in hand must be replaced, or 'valid'. Returns (reason, claims or None)."""
     try:
         header, claims, signing_input, signature = decode_jwt(token)
@@ -191,9 +191,8 @@ def assess_token(client, token, name, mesh, tags, renew_before_ns, now=None):
             or claims.get("Type", "dataplane") not in ("dataplane", "")
             or _claims_tags(claims) != tags):
         return "claims_mismatch", claims
-    now = time.time() if now is None else now
     exp = claims.get("exp")
-    if isinstance(exp, (int, float)) and exp - now <= renew_before_ns / 1e9:
+    if isinstance(exp, (int, float)) and exp - time.time() <= renew_before_ns / 1e9:
         return "expiring", claims
     kid = header.get("kid")
     secret_name = SIGNING_KEY_PREFIX + mesh + ("-%s" % kid if kid not in (None, "") else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    canonical_set, contains, dig, dropped, field_diff, flatten, nest, parse_go_duration, same, strip_cp_meta,
+    contains, dig, dropped, field_diff, flatten, nest, parse_go_duration, same, strip_cp_meta,
 )
 
 
@@ -31,10 +31,6 @@ def test_cp_rewritten_durations_and_zero_values_are_the_same():
     assert same(None, {})
     assert not same({"a": "1m"}, {"a": "2m"})
     assert not same({"passthrough": True}, {})
-
-
-def test_canonical_set_ignores_order_and_duplicates():
-    assert canonical_set(["b", "a", "b"]) == canonical_set(["a", "b"])
 
 
 def test_strip_cp_meta():
