@@ -35,6 +35,10 @@ def wait_for(predicate, timeout, what):
     raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
 
 
+# Memory store, no default mesh: every test creates what it uses.
+SETTINGS = {"KUMA_STORE_TYPE": "memory", "KUMA_DEFAULTS_SKIP_MESH_CREATION": "true"}
+
+
 @pytest.fixture(scope="session")
 def toolchain():
     """The Kuma release archive unpacked once (tests/support/kuma_cp.py)."""
@@ -46,8 +50,7 @@ def toolchain():
 @pytest.fixture(scope="session")
 def cp(toolchain):
     """A real kuma-cp on loopback, memory store, without the default mesh."""
-    settings = {"KUMA_STORE_TYPE": "memory", "KUMA_DEFAULTS_SKIP_MESH_CREATION": "true"}
-    plane = toolchain.control_plane("kuma-cp", env=settings)
+    plane = toolchain.control_plane("kuma-cp", env=SETTINGS)
     plane.start()
     try:
         yield plane
@@ -57,7 +60,7 @@ def cp(toolchain):
 
 @pytest.fixture
 def default_mesh(cp):
-    """The mesh most tests use; re-created after a control-plane restart (memory store)."""
+    """The mesh most tests use."""
     if cp.get("/meshes/default") is None:
         cp.ensure_mesh("default")
     return "default"

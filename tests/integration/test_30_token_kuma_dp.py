@@ -1,7 +1,8 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """dataplane_token with a real kuma-dp + Envoy, dataplane_info, and the token's fate across a
-memory-store control-plane restart (runs last: the restart wipes the store)."""
+memory-store control-plane restart. The restart wipes the store, so this test has a control
+plane of its own: the other tests' one is never restarted, and the order of tests does not matter."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import wait_for
+from conftest import SETTINGS, Ansible, wait_for
 from support.kuma_cp import free_port
 
 TAGS = {"kuma.io/service": "web"}
@@ -59,6 +60,18 @@ def processes():
         dp.stop()
 
 
+@pytest.fixture
+def own_cp(toolchain):
+    """A control plane only this test uses (and restarts)."""
+    plane = toolchain.control_plane("kuma-cp-restart", env=SETTINGS)
+    plane.start()
+    try:
+        plane.ensure_mesh("default")
+        yield plane
+    finally:
+        plane.stop()
+
+
 def register(ansible, name="web-1"):
     result = ansible.run("dataplane", {
         "name": name, "address": "127.0.0.1",
@@ -75,7 +88,9 @@ def wait_online(ansible, name):
     return wait_for(online, 60, "%s online" % name)
 
 
-def test_token_accepted_by_kuma_dp_and_renewed_after_cp_restart(cp, ansible, default_mesh, processes):
+def test_token_accepted_by_kuma_dp_and_renewed_after_cp_restart(own_cp, tmp_path, processes):
+    cp = own_cp
+    ansible = Ansible(cp, tmp_path)
     register(ansible)
     token_args = {"name": "web-1", "mesh": "default", "tags": TAGS, "valid_for": "720h"}
     check, issued = ansible.play({"module": "dataplane_token", "args": token_args, "check_mode": True},
