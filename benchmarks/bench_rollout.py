@@ -26,8 +26,13 @@ from pathlib import Path
 
 from common import ROOT, VENV_BIN, ansible_env, machine, now, write_json
 
-PREFIX = "kbench"
+# Container names: "<prefix>-cp", "<prefix>-h<i>". BENCH_PREFIX keeps two runs on one Docker
+# engine (another helper's, the lead's) from removing each other's containers.
+PREFIX = os.environ.get("BENCH_PREFIX", "kbench")
 NETWORK = f"{PREFIX}-net"
+# The collection tree the playbook and its roles come from: the work tree, or (--before-tree)
+# an exported older commit, for before/after figures in one invocation.
+TREE = ROOT
 RUN_FLAGS = ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
              "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
              "--tmpfs", "/tmp"]
@@ -133,7 +138,7 @@ PING = """\
 """
 
 PROFILE = re.compile(r"^(.+?) -{2,} (\d+\.\d+)s\s*$", re.M)
-RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 
 
 EXTRA_ENV: dict = {}
@@ -142,19 +147,23 @@ EXTRA_ENV: dict = {}
 def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
     # profile_tasks (ansible.posix, in the ansible package) on every run, baseline included.
     env = ansible_env({"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
-                       "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "300", **EXTRA_ENV})
+                       "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "300",
+                       "ANSIBLE_CONFIG": str(TREE / "ansible.cfg"),
+                       "ANSIBLE_COLLECTIONS_PATH": str(TREE / "build" / "collections"), **EXTRA_ENV})
     t0 = now()
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
                           capture_output=True, text=True, env=env, timeout=timeout, check=False)
     seconds = now() - t0
     log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
-                          "unreachable": int(m.group(4)), "failed": int(m.group(5))}
+                          "unreachable": int(m.group(4)), "failed": int(m.group(5)), "skipped": int(m.group(6))}
              for m in RECAP.finditer(proc.stdout)}
     top = [{"task": m.group(1).strip(), "seconds": float(m.group(2))} for m in PROFILE.finditer(proc.stdout)]
     return {"seconds": seconds, "rc": proc.returncode, "recap": recap, "slowest_tasks": top,
             "changed": sum(v["changed"] for v in recap.values()),
-            "tasks_ok": sum(v["ok"] for v in recap.values())}
+            "tasks_ok": sum(v["ok"] for v in recap.values()),
+            # Tasks executed on each host (ok counts changed ones too; skipped ones are not run).
+            "tasks_per_host": {h: v["ok"] + v["failed"] for h, v in recap.items()}}
 
 
 def online_count(cp: str) -> int:
@@ -234,7 +243,7 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             inv = inventory(tmp, hosts, replicas, kuma_archive, extra)
             ping = tmp / "ping.yml"
             ping.write_text(PING)
-            deploy = ROOT / "playbooks" / "deploy-mesh.yml"
+            deploy = TREE / "playbooks" / "deploy-mesh.yml"
             row = {"hosts": n_hosts, "replicas": replicas, "sidecars": n_hosts * replicas,
                    "containers_boot_s": boot}
             row["baseline_before"] = playbook(inv, ping, logs / f"{tag}-ping1.log", timeout)
@@ -281,6 +290,10 @@ def main() -> None:
     ap.add_argument("--ab-env", default="",
                     help="JSON env of a candidate setting: every cell runs twice on fresh containers, "
                          "as is and with this env (before/after in the same invocation)")
+    ap.add_argument("--before-tree", default="",
+                    help="a collection tree of an older commit (git archive <commit> | tar -x -C DIR, with "
+                         "DIR/build/collections/ansible_collections/kuma/universal -> DIR): every cell runs "
+                         "with it first (row['before']), then with the work tree, on fresh containers")
     ap.add_argument("--label", default="rollout")
     args = ap.parse_args()
     if args.cells:
@@ -289,17 +302,30 @@ def main() -> None:
         cells = [(h, r) for h in map(int, args.hosts.split(",")) for r in map(int, args.replicas.split(","))]
     extra = json.loads(args.extra_vars)
     EXTRA_ENV.update(json.loads(args.env))
-    global UNIT_SAMPLES
+    global UNIT_SAMPLES, TREE
     UNIT_SAMPLES = args.unit_samples
+    before_tree = Path(args.before_tree).resolve() if args.before_tree else None
 
     img, kuma_archive = image(), archive()
     logs = ROOT / "benchmarks" / "results" / "raw" / args.label
     logs.mkdir(parents=True, exist_ok=True)
-    out = {"machine": machine(), "image": img, "cells": [], "extra_vars": extra, "extra_env": EXTRA_ENV,
+    out = {"machine": machine(), "image": img, "before_tree": str(before_tree or ""), "cells": [], "extra_vars": extra, "extra_env": EXTRA_ENV,
            "grid": [f"{h}x{r}" for h, r in cells]}
     for h, r in cells:
         print(f"cell {h} hosts x {r} replicas", flush=True)
+        before = None
+        if before_tree:
+            TREE = before_tree
+            before = run_cell(img, kuma_archive, h, r, logs / "before", extra, args.timeout)
+            TREE = ROOT
+            before["tree"] = str(before_tree)
+            if "rerun" in before:
+                print(f"  before: first {before['first']['seconds']:.1f}s  rerun {before['rerun']['seconds']:.1f}s "
+                      f"ping {before['baseline_s']:.1f}s  rerun/ping {before['rerun_over_baseline']:.2f}  "
+                      f"tasks per host {before['rerun']['tasks_per_host']}", flush=True)
         row = run_cell(img, kuma_archive, h, r, logs, extra, args.timeout)
+        if before is not None:
+            row["before"] = before
         if args.ab_env:
             saved = dict(EXTRA_ENV)
             EXTRA_ENV.update(json.loads(args.ab_env))
@@ -315,7 +341,8 @@ def main() -> None:
         if "rerun" in row:
             print(f"  first {row['first']['seconds']:.1f}s  rerun {row['rerun']['seconds']:.1f}s "
                   f"(changed={row['rerun']['changed']})  ping {row['baseline_s']:.1f}s  "
-                  f"rerun/ping {row['rerun_over_baseline']:.2f}  online {row['online_after_first']}", flush=True)
+                  f"rerun/ping {row['rerun_over_baseline']:.2f}  online {row['online_after_first']}  "
+                  f"tasks per host {row['rerun']['tasks_per_host']}", flush=True)
         else:
             print(f"  error: {row.get('error')}", flush=True)
         write_json(args.label, out)  # after every cell: a partial grid is still a result

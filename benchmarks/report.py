@@ -189,6 +189,40 @@ def candidates_section(ab: dict, out: list[str]) -> None:
     out.append("")
 
 
+def before_after_section(ab: dict, out: list[str]) -> None:
+    """bench_rollout.py --before-tree: the same cells with an older commit, then the work tree."""
+    rows = [c for c in ab["cells"] if "rerun" in c and "rerun" in c.get("before", {})]
+    if not rows:
+        return
+    m = ab["machine"]
+    out.append("## The sidecar role restructured (issue 10): before/after in one invocation\n")
+    out.append(f"Load average when this benchmark started: {m['loadavg_at_start']}. Each cell runs twice on fresh "
+               f"containers: first the collection of {ab.get('before_tree') or 'an older commit'} (before), then "
+               f"{m.get('git_head', '?')}{' with uncommitted changes' if m.get('collection_dirty') else ''} "
+               "(after). Goal: a no-op re-run within 10x of the ping play on the same hosts, first run no slower, "
+               "tasks per converged host not growing with the replica count.\n")
+    out.append("| cell | first run s (before -> after) | no-op re-run s | ping baseline s (before / after) | "
+               "re-run / ping | tasks executed on the re-run, per host (before -> after) |")
+    out.append("|---|---|---|---|---|---|")
+    for c in rows:
+        b = c["before"]
+        tasks = "; ".join(f"{h}: {b['rerun'].get('tasks_per_host', {}).get(h, '?')} -> {n}"
+                          for h, n in sorted(c["rerun"].get("tasks_per_host", {}).items()))
+        out.append(f"| {c['hosts']}x{c['replicas']} | {b['first']['seconds']:.1f} -> {c['first']['seconds']:.1f} "
+                   f"({c['first']['seconds'] / b['first']['seconds'] - 1:+.0%}) | {b['rerun']['seconds']:.1f} -> "
+                   f"{c['rerun']['seconds']:.1f} ({c['rerun']['seconds'] / b['rerun']['seconds'] - 1:+.0%}) | "
+                   f"{b['baseline_s']:.2f} / {c['baseline_s']:.2f} | {b['rerun_over_baseline']:.1f}x -> "
+                   f"{c['rerun_over_baseline']:.1f}x | {tasks} |")
+    out.append("")
+    for c in rows:
+        by_role: dict[str, list[float]] = {}
+        for t in c["rerun"]["slowest_tasks"]:
+            role = t["task"].split(" : ")[0] if " : " in t["task"] else "(play)"
+            by_role.setdefault(role, []).append(t["seconds"])
+        out.append(f"After, re-run of {c['hosts']}x{c['replicas']} by role (profile_tasks): "
+                   + "; ".join(f"{r}: {len(v)} tasks, {sum(v):.1f} s" for r, v in sorted(by_role.items())) + ".\n")
+
+
 def dp_section(dp: dict, out: list[str]) -> None:
     if "startup" in dp:
         s = dp["startup"]
@@ -385,6 +419,9 @@ def main() -> None:
     if abs_:
         merged = {"machine": abs_[0]["machine"], "cells": [c for ab in abs_ for c in ab["cells"]]}
         candidates_section(merged, out)
+    issue10 = RESULTS / "rollout-issue10.json"
+    if issue10.exists():
+        before_after_section(json.loads(issue10.read_text()), out)
     extra = RESULTS / "notes.md"
     if extra.exists():
         out.append(extra.read_text())

@@ -321,3 +321,25 @@ def test_sidecar_dataplanes_keeps_the_dataplane_fields_only():
 
 def test_the_filters_are_registered():
     assert set(FilterModule().filters()) == {"sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens"}
+
+
+def test_sidecar_tokens_carries_the_services_and_the_token_in_hand():
+    from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_tokens
+    instances = plan([{"service": "web", "replicas": 2, "inbound": [{"port": 8000}]}])["instances"]
+    got = sidecar_tokens(instances, {"web-redis-vm-1": "a.b.c"})
+    assert got == [{"name": "web-redis-vm-0", "mesh": "default", "tags": {"kuma.io/service": ["web"]}},
+                   {"name": "web-redis-vm-1", "mesh": "default", "tags": {"kuma.io/service": ["web"]},
+                    "current_token": "a.b.c"}]
+
+
+def test_sidecar_proxies_carries_only_issued_tokens():
+    from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_proxies
+    instances = plan([{"service": "web", "replicas": 2}])["instances"]
+    got = sidecar_proxies(instances, [{"name": "web-redis-vm-0", "changed": True, "token": "new.t.k"},
+                                      {"name": "web-redis-vm-1", "changed": False}])
+    assert got == [{"name": "web-redis-vm-0", "mesh": "default", "readiness_port": 9902,
+                    "description": "web replica 0 in mesh default", "token": "new.t.k"},
+                   {"name": "web-redis-vm-1", "mesh": "default", "readiness_port": 9903,
+                    "description": "web replica 1 in mesh default"}]
+    # Check mode: the token module returns "" for a token it would issue.
+    assert "token" not in sidecar_proxies(instances, [{"name": "web-redis-vm-0", "changed": True, "token": ""}])[0]
