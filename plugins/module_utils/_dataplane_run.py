@@ -195,8 +195,8 @@ def ensure_dataplanes(kmod):
     changed = [s for s in steps if s.action is not None]
     return {
         "changed": bool(changed),
-        "diff": {"before": {s.target.key: s.before for s in changed}, "after": {s.target.key: s.after for s in changed
-                                                                                  if s.action != DELETE}},
+        "diff": {"before": {s.target.key: s.before for s in changed},
+                 "after": {s.target.key: s.after for s in changed if s.action != DELETE}},
         "warnings": warnings,
         "dataplanes": [s.body for s in steps if s.target.fields is not None],
         "created": [s.target.key for s in steps if s.action == CREATE],

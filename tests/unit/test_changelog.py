@@ -26,7 +26,7 @@ def load(path):
 
 
 def version(text):
-    return tuple(int(p) for p in str(text).split("-")[0].split("."))
+    return tuple(int(p) for p in str(text).split("-", maxsplit=1)[0].split("."))
 
 
 def fragment_entries():

@@ -77,9 +77,8 @@ def test_contains_ignores_cp_defaults_but_not_changes_or_nulls():
 
 
 def test_dropped_names_what_the_cp_did_not_keep():
-    sent = {"spec": {"targetRef": {"kind": "Mesh"}, "to": [{"default": {"idleTimeout": "90s", "connTimeot": "5s",
-                                                                         "off": False, "empty": {}}}],
-                     "selector": {"kuma.io/service": "x"}}}
+    default = {"idleTimeout": "90s", "connTimeot": "5s", "off": False, "empty": {}}
+    sent = {"spec": {"targetRef": {"kind": "Mesh"}, "to": [{"default": default}], "selector": {"kuma.io/service": "x"}}}
     kept = {"spec": {"targetRef": {"kind": "Mesh", "extra": 1}, "to": [{"default": {"idleTimeout": "1m30s"}}]}}
     assert dropped(sent, kept) == ['spec.to[0].default.connTimeot', 'spec.selector']
     assert dropped({"a": {"kuma.io/service": "x"}}, {"a": {"b": 1}}) == ['a["kuma.io/service"]']

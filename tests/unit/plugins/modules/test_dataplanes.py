@@ -94,7 +94,7 @@ def _entity(item, extra_labels=None):
 
 def test_stale_computation():
     items = _dataplane_run.validate_items([redis(1), redis(2), {"name": "redis-9", "state": "absent"}],
-                                       exclusive=True, selector=SELECTOR)
+                                          exclusive=True, selector=SELECTOR)
     stale = _entity(redis(3))
     other_host = _entity(redis(4, labels=False))
     other_host["labels"].update({"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h2"})
