@@ -92,7 +92,7 @@ class Planner:
     def __init__(self, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
                  port_stride=1, readiness_port_base=9902):
         self.host = str(host)
-        self.slug = host_slug(host_short if host_short is not None else self.host.split(".")[0])
+        self.slug = host_slug(host_short if host_short is not None else self.host.split(".", maxsplit=1)[0])
         self.mesh = mesh
         self.address = address
         self.service_address = service_address

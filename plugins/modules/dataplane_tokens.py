@@ -154,7 +154,8 @@ def _run(kmod):
 
 def main():
     argument_spec = {
-        "tokens": {"type": "list", "elements": "dict", "required": True, "options": {
+        # A list of items (names, meshes, tags), not a secret; each item's current_token is.
+        "tokens": {"type": "list", "elements": "dict", "required": True, "no_log": False, "options": {
             "name": {"type": "str", "required": True},
             "mesh": {"type": "str", "default": "default"},
             "tags": {"type": "dict"},

@@ -264,7 +264,6 @@ def test_freed_ports_reused_in_the_same_run():
     assert host.run("curl -sS --fail --max-time 5 http://127.0.0.1:9907/ready").rc == 0
 
 
-
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 def test_drift_is_found_and_fixed_by_the_next_run():
     """Four kinds of drift on redis-vm, then one deploy-mesh run: a drifted env file, a stopped

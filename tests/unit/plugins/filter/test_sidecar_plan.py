@@ -172,8 +172,8 @@ def test_legacy_inbound_keeps_its_own_service_tag_and_ipv6():
 
 
 def test_legacy_outbound_interface_follows_the_port_rule():
-    got = ok([{"service": "backend", "replicas": 2, "outbound": [{"interface": ":10000", "service": "redis"},
-                                                                  {"interface": "127.0.0.1:10100", "service": "pg"}]}])
+    outbound = [{"interface": ":10000", "service": "redis"}, {"interface": "127.0.0.1:10100", "service": "pg"}]
+    got = ok([{"service": "backend", "replicas": 2, "outbound": outbound}])
     assert got["backend-redis-vm-1"]["outbound"] == [{"interface": ":10001", "service": "redis"},
                                                      {"interface": "127.0.0.1:10101", "service": "pg"}]
 
