@@ -77,12 +77,11 @@ class KumaApiError(Exception):
 
 
 class KumaInputError(Exception):
-    """Input rejected; each entry names a field. Before any request, unless changed is true
-    (input the control plane accepted but did not keep, found after the write)."""
+    """Input rejected; each entry names a field. Nothing is changed: raised before any write,
+    or after a write that was then undone (a field the control plane did not keep)."""
 
-    def __init__(self, errors, changed=False):
+    def __init__(self, errors):
         self.errors = list(errors)
-        self.changed = changed
         super().__init__(self.message)
 
     @property
@@ -92,10 +91,7 @@ class KumaInputError(Exception):
         return "Invalid input (%d problems): %s" % (len(self.errors), "; ".join(self.errors))
 
     def to_result(self):
-        result = {"msg": self.message, "errors": self.errors}
-        if self.changed:
-            result["changed"] = True
-        return result
+        return {"msg": self.message, "errors": self.errors}
 
 
 def _error_from_response(method, path, response):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    dropped, field_diff, same_value, shown,
+    dropped, field_diff, same_value, shown, strip_cp_meta,
 )
 
 CREATE = "create"
@@ -41,8 +41,9 @@ class Target:
 class Step:
     """What plan() decided for one target."""
 
-    def __init__(self, target, action, body=None, before=None, after=None):
+    def __init__(self, target, action, body=None, before=None, after=None, current=None):
         self.target = target
+        self.current = current  # the entity as read before the write (to restore it)
         self.action = action  # CREATE, UPDATE, DELETE or None (already as wanted)
         self.body = body
         self.before = before or {}
@@ -58,7 +59,7 @@ def plan_one(target, current):
     if current is None:
         return Step(target, CREATE, body, after=shown(target.fields))
     changed, before, after = field_diff(target.fields, target.fields_of(current), target.equal)
-    return Step(target, UPDATE if changed else None, body, before, after)
+    return Step(target, UPDATE if changed else None, body, before, after, current=current)
 
 
 def plan(targets, current):
@@ -85,14 +86,22 @@ def apply(client, steps, check_mode, name_warnings=False):
 
 
 def check_kept(client, step):
-    """Read an entity back after its write; KumaInputError (changed) naming every path sent with a
-    value that the CP did not keep (it drops unknown fields of a policy without an error)."""
+    """Read an entity back after its write. When the CP did not keep a path sent with a value (it
+    drops unknown fields of a policy without an error), put the entity back as it was (remove it
+    if the write created it) and raise KumaInputError naming every such path: nothing is left
+    half-applied."""
     kept = client.get(step.target.path) or {}
     lost = dropped({k: step.body[k] for k in step.target.verify_keys if k in step.body}, kept)
-    if lost:
-        raise KumaInputError(["%s: not kept by the control plane, which ignores fields it does not know; %s was "
-                              "written without it: correct or remove it" % (field, step.target.what)
-                              for field in lost], changed=True)
+    if not lost:
+        return
+    if step.action == CREATE:
+        client.delete(step.target.path)
+        undone = "the new %s was removed" % step.target.what
+    else:
+        client.put(step.target.path, strip_cp_meta(step.current))
+        undone = "%s was put back as it was" % step.target.what
+    raise KumaInputError(["%s: not kept by the control plane, which ignores fields it does not know; nothing "
+                          "was changed (%s): correct or remove it" % (field, undone) for field in lost])
 
 
 def converge_one(client, target, check_mode):

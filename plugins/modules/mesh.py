@@ -20,8 +20,9 @@ description:
     sent as given.
   - On a zone control plane attached to a global one, Meshes are created on the global control plane.
   - The diff (C(--diff)) holds only the keys given that change; a list that changes is shown whole.
-  - After each write the mesh is read back; a key sent with a value that the control plane did not keep
-    fails the task naming its path (not detectable in check mode, where nothing is written).
+  - After each write the mesh is read back; when the control plane did not keep a key sent with a value,
+    the mesh is put back as it was and the task fails naming the key's path (not detectable in check mode,
+    where nothing is written).
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:

@@ -20,10 +20,11 @@ description:
     are compared item by item, in order. When anything changes, O(spec) is sent as given.
   - The diff (C(--diff)) holds only the keys given that change; a list that changes is shown whole.
   - The control plane ignores fields a policy does not have (a misspelled key is dropped without an error).
-    After each write the resource is read back; a key sent with a value that the control plane did not keep
-    fails the task, naming its path (for example V(spec.to[0].default.connectionTimeot)), with C(changed)
-    true as the resource was written without it. In check mode nothing is written, so this cannot be detected
-    there (the control plane publishes no schema to check against).
+    After each write the resource is read back; when the control plane did not keep a key sent with a value,
+    the write is undone (the resource put back as it was, or removed if the task created it) and the task
+    fails naming the key's path (for example V(spec.to[0].default.connectionTimeot)), with nothing changed.
+    In check mode nothing is written, so this cannot be detected there (the control plane publishes no
+    schema to check against).
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import requests
+
 RICH_MESH = {
     "name": "rich",
     "labels": {"team": "platform"},
@@ -110,13 +112,20 @@ def test_a_field_the_cp_drops_fails_naming_it(cp, ansible, default_mesh):
         "to": [{"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "90s", "connectionTimeot": "5s"}}]}}
     fixed = {**typo, "spec": {"targetRef": {"kind": "Mesh"}, "to": [
         {"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "90s", "connectionTimeout": "5s"}}]}}
-    first, second, corrected, repeated, _gone = ansible.play(
-        ("resource", typo), ("resource", typo), ("resource", fixed), ("resource", fixed),
-        ("resource", {"kind": "MeshTimeout", "name": "typo", "state": "absent"}))
+    first, second = ansible.play(("resource", typo), ("resource", typo))
     message = ("spec.to[0].default.connectionTimeot: not kept by the control plane, which ignores fields it does "
-               "not know; MeshTimeout default/typo was written without it: correct or remove it")
-    for result in (first, second):  # not a silent "changed" on every run any more
-        assert result["failed"] is True and result["changed"] is True, result
+               "not know; nothing was changed (the new MeshTimeout default/typo was removed): correct or remove it")
+    for result in (first, second):  # not a silent "changed" on every run any more, and nothing half-applied
+        assert result["failed"] is True and result.get("changed") is not True, result
         assert result["errors"] == [message]
+    assert requests.get(f"{cp.api_url}/meshes/default/meshtimeouts/typo", timeout=5).status_code == 404
+    # An update with the typo: the policy as it was is put back.
+    corrected, typo_again, repeated, _gone = ansible.play(
+        ("resource", fixed), ("resource", {**typo, "spec": {**typo["spec"], "to": [
+            {"targetRef": {"kind": "Mesh"}, "default": {"idleTimeout": "30s", "connectionTimeot": "5s"}}]}}),
+        ("resource", fixed),
+        ("resource", {"kind": "MeshTimeout", "name": "typo", "state": "absent"}))
+    assert typo_again["failed"] is True and typo_again.get("changed") is not True, typo_again
+    assert "MeshTimeout default/typo was put back as it was" in typo_again["errors"][0]
     assert corrected.get("failed") is not True and corrected["changed"] is True, corrected.get("msg")
     assert repeated["changed"] is False

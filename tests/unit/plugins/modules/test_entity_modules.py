@@ -218,12 +218,13 @@ def test_resource_fails_naming_the_fields_the_cp_did_not_keep(cp, capsys):
     spec = {"targetRef": {"kind": "Mesh"}, "to": [{"targetRef": {"kind": "Mesh"}, "default": {
         "idleTimeout": "90s", "connectionTimeot": "5s"}}]}
     args = {"kind": "MeshTimeout", "name": "typo", "spec": spec}
-    for _run in range(2):  # every run: the CP never keeps it
+    for _run in range(2):  # every run: the CP never keeps it, and the write is undone
         result = run(resource, args, capsys)
-        assert result["failed"] is True and result["changed"] is True
+        assert result["failed"] is True and result.get("changed") is not True
         assert result["errors"] == [
             "spec.to[0].default.connectionTimeot: not kept by the control plane, which ignores fields it does not "
-            "know; MeshTimeout default/typo was written without it: correct or remove it"]
+            "know; nothing was changed (the new MeshTimeout default/typo was removed): correct or remove it"]
+        assert cp.requests[-1][:2] == ("DELETE", "/meshes/default/meshtimeouts/typo")
     spec["to"][0]["default"]["connectionTimeout"] = spec["to"][0]["default"].pop("connectionTimeot")
     assert run(resource, args, capsys)["changed"] is True
     assert run(resource, args, capsys)["changed"] is False
