@@ -65,12 +65,13 @@ kuma_suite() { # name command...
   fi
 }
 
-suite_unit() { python -m pytest -q tests/unit; }
 
-suite_sanity() {
+ansible_test() { # sanity|units: ansible-test on a copy of the tree (tracked and new files)
+  local what=$1
   # ansible-test wants the collection at .../ansible_collections/kuma/universal.
-  local dest="build/sanity/ansible_collections/kuma/universal"
-  rm -rf build/sanity && mkdir -p "$dest"
+  local top="build/ansible-test-$what" dest
+  dest="$top/ansible_collections/kuma/universal"
+  rm -rf "$top" && mkdir -p "$dest"
   git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$dest"/
   # ansible-test's --venv mode bootstraps pip from a site these machines cannot reach, so
   # its requirements go into a venv of its own (kept apart from ansible-lint's pins).
@@ -85,8 +86,12 @@ suite_sanity() {
   get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
   mkdir -p "$(dirname "$get_pip")" && cp scripts/ansible-test-get-pip.py "$get_pip"
   (cd "$dest" && git init -q && git add -A && \
-    PATH="$venv/bin:$PATH" ansible-test sanity --python 3.11 --requirements --color no)
+    PATH="$venv/bin:$PATH" ansible-test "$what" --python 3.11 --requirements --color no)
 }
+
+# The unit tests run under pytest and under ansible-test units (the ecosystem's runner).
+suite_unit() { local rc=0; python -m pytest -q tests/unit || rc=1; ansible_test units || rc=1; return $rc; }
+suite_sanity() { ansible_test sanity; }
 
 suite_lint() { ansible-lint --profile production --offline; }
 # The docs as the Ansible docsite publishes them, and the execution environment (all that
