@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -20,3 +22,20 @@ def test_kuma_universal_resolves_to_the_work_tree_only():
              if "kuma.universal" in cols]
     assert [p.resolve() for p in found] == [ROOT], found
     assert not (Path.home() / ".ansible" / "collections" / "ansible_collections" / "kuma").exists()
+
+
+def test_containers_carry_this_runs_name():
+    """Two runs on one Docker engine never share a container: every container is named
+    ku-<run>-<host> (KU_RUN_ID, set per invocation by scripts/test-all.sh) and labelled so."""
+    run_id = os.environ.get("KU_RUN_ID")
+    with open(os.environ["MOLECULE_INVENTORY_FILE"], encoding="utf-8") as handle:
+        hosts = yaml.safe_load(handle)["all"]["hosts"]
+    assert hosts
+    for host, conn in hosts.items():
+        name = conn["ansible_host"]
+        assert name.startswith("ku-") and name.endswith("-" + host), (host, name)
+        if run_id:
+            assert name == "ku-%s-%s" % (run_id, host)
+        label = subprocess.run(["docker", "inspect", "-f", '{{ index .Config.Labels "kuma-universal/run" }}', name],
+                               capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+        assert label + host == name
