@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Kuma 2.14 keeps the ids (C(jti) claim) of a mesh's revoked dataplane tokens, comma-separated, in the
     B(GlobalSecret) C(dataplane-token-revocations-<mesh>) (not a mesh Secret). kuma-cp checks the list when a proxy
-    connects: a proxy already connected keeps its connection until it restarts or reconnects.
+    connects; a proxy already connected keeps its connection until it restarts or reconnects.
   - Tokens are given as tokens (for example a proxy's token file, read with C(ansible.builtin.slurp)) or as ids; only
     their ids are stored, returned and shown.
   - All input is checked before any request; an error names the option and the item, never quoting a token.

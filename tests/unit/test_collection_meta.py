@@ -31,8 +31,8 @@ def test_every_module_is_in_the_action_group():
     with open(os.path.join(ROOT, "meta", "runtime.yml")) as handle:
         runtime = yaml.safe_load(handle)
     assert sorted(runtime["action_groups"]["kuma"]) == MODULES
-    assert MODULES == ["dataplane", "dataplane_info", "dataplane_token", "dataplane_tokens", "dataplanes", "mesh",
-                       "resource"]
+    assert MODULES == ["dataplane", "dataplane_info", "dataplane_signing_key", "dataplane_token",
+                       "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "mesh", "resource"]
 
 
 @pytest.mark.parametrize("module", MODULES)
