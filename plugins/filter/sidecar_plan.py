@@ -24,9 +24,13 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import SERV
 
 # What one item of kuma_sidecars may hold (the role's argument_specs say what each means).
 SIDECAR_KEYS = ("service", "replicas", "name", "mesh", "address", "advertised_address", "inbound", "outbound",
-                "tags", "labels", "admin_port", "readiness_port", "port_stride", "metrics", "probes")
+                "tags", "labels", "admin_port", "readiness_port", "metrics_port", "port_stride", "metrics", "probes")
 MANAGED_BY = "kuma.universal/managed-by"
 HOST_LABEL = "kuma.universal/host"
+# The MeshMetric port of a proxy, as a Dataplane label: one MeshMetric per port selects it (Kuma takes the
+# Prometheus port from the policy only, so replicas on one address need one policy per port).
+METRICS_PORT_LABEL = "kuma.universal/metrics-port"
+METRICS_POLICY_PREFIX = "kuma-universal-metrics-"
 # The fields of a planned instance that make its Dataplane (what the dataplanes module takes).
 DATAPLANE_FIELDS = ("name", "mesh", "address", "advertised_address", "inbound", "outbound", "admin_port",
                     "labels", "metrics", "probes")
@@ -90,7 +94,7 @@ class Planner:
     """kuma_sidecars of one host -> {"instances": [...], "errors": [...]}."""
 
     def __init__(self, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
-                 port_stride=1, readiness_port_base=9902):
+                 port_stride=1, readiness_port_base=9902, metrics_port_base=None):
         self.host = str(host)
         self.slug = host_slug(host_short if host_short is not None else self.host.split(".", maxsplit=1)[0])
         self.mesh = mesh
@@ -100,6 +104,12 @@ class Planner:
         self.port_stride = _int(port_stride, "sidecar_port_stride", self.errors, "the port stride", minimum=0)
         self.readiness_port_base = _int(readiness_port_base, "sidecar_readiness_port_base", self.errors,
                                         "the first readiness port", minimum=PORT_MIN)
+        # None: no MeshMetric port for the proxies (metrics off), unless a sidecar gives metrics_port.
+        self.metrics_port_base = None
+        if metrics_port_base not in (None, ""):
+            self.metrics_port_base = _int(metrics_port_base, "sidecar_metrics_port_base", self.errors,
+                                          "the first metrics port", minimum=PORT_MIN)
+        self.metrics_enabled = metrics_port_base not in (None, "")
         self.instances = []
         self.taken = []  # (port, what, owner) in the order the ports were taken
         self.model_errors_seen = set()  # one report per sidecar and message, not one per replica
@@ -152,7 +162,8 @@ class Planner:
             if name not in services:
                 services.append(name)
         ports = {}
-        for key, what in (("admin_port", "admin port"), ("readiness_port", "readiness port")):
+        for key, what in (("admin_port", "admin port"), ("readiness_port", "readiness port"),
+                          ("metrics_port", "metrics port")):
             ports[key] = None
             if sc.get(key):
                 base = _int(sc[key], "%s.%s" % (where, key), errors, "the %s" % what)
@@ -167,6 +178,7 @@ class Planner:
             "advertised_address": sc.get("advertised_address"),
             "inbound": inbound, "outbound": outbound,
             "admin_port": ports["admin_port"], "readiness_port": ports["readiness_port"],
+            "metrics_port": ports["metrics_port"],
             "labels": labels, "metrics": sc.get("metrics"), "probes": sc.get("probes"),
         }
         if any(i["name"] == inst.name for i in self.instances):
@@ -273,6 +285,25 @@ class Planner:
             self.taken.append((nxt, "readiness port", planned["name"]))
             nxt += 1
 
+    def allocate_metrics_ports(self):
+        """With metrics on, one MeshMetric port per proxy without an explicit one: the first free ports from
+        the base; each proxy's port becomes its Dataplane's label (the MeshMetric for that port selects it)."""
+        if self.metrics_enabled and self.metrics_port_base is not None:
+            used = {port for port, _what, _owner in self.taken}
+            nxt = self.metrics_port_base
+            for planned in self.instances:
+                if planned["metrics_port"]:
+                    continue
+                while nxt in used:
+                    nxt += 1
+                planned["metrics_port"] = nxt
+                used.add(nxt)
+                self.taken.append((nxt, "metrics port", planned["name"]))
+                nxt += 1
+        for planned in self.instances:
+            if planned["metrics_port"]:
+                planned["labels"][METRICS_PORT_LABEL] = str(planned["metrics_port"])
+
     def check_ports(self):
         """Every port in range, and no port used twice on the host, whatever uses it."""
         first = {}
@@ -296,17 +327,39 @@ class Planner:
         for index, sidecar in enumerate(sidecars):
             self.add_sidecar(index, sidecar)
         self.allocate_readiness_ports()
+        self.allocate_metrics_ports()
         self.check_ports()
         return {"instances": self.instances, "errors": self.errors}
 
 
 def sidecar_plan(sidecars, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
-                 port_stride=1, readiness_port_base=9902):
+                 port_stride=1, readiness_port_base=9902, metrics_port_base=None):
     """The filter: see plugins/filter/sidecar_plan.yml."""
     if not host:
         raise AnsibleFilterError("kuma.universal.sidecar_plan: host (the inventory_hostname) is required")
-    planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base)
+    planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base,
+                      metrics_port_base)
     return planner.plan(sidecars)
+
+
+def sidecar_metrics_policies(instances, prometheus=None):
+    """One MeshMetric per (mesh, metrics port) of the planned instances: a Prometheus backend on that port,
+    for the Dataplanes labelled with it. prometheus: more fields of the backend (path, clientId, tls)."""
+    extra = dict(prometheus or {})
+    extra.pop("port", None)
+    wanted = sorted({(i["mesh"], int(i["metrics_port"])) for i in instances or [] if i.get("metrics_port")})
+    out = []
+    for mesh, port in wanted:
+        backend = dict(extra)
+        backend["port"] = port
+        out.append({
+            "mesh": mesh, "name": "%s%d" % (METRICS_POLICY_PREFIX, port),
+            "spec": {
+                "targetRef": {"kind": "Dataplane", "labels": {METRICS_PORT_LABEL: str(port)}},
+                "default": {"backends": [{"type": "Prometheus", "prometheus": backend}]},
+            },
+        })
+    return out
 
 
 def sidecar_dataplanes(instances):
@@ -344,4 +397,5 @@ def sidecar_tokens(instances, current=None):
 class FilterModule:
     def filters(self):
         return {"sidecar_plan": sidecar_plan, "sidecar_dataplanes": sidecar_dataplanes,
-                "sidecar_proxies": sidecar_proxies, "sidecar_tokens": sidecar_tokens}
+                "sidecar_proxies": sidecar_proxies, "sidecar_tokens": sidecar_tokens,
+                "sidecar_metrics_policies": sidecar_metrics_policies}

@@ -67,7 +67,7 @@ def test_the_demo_plan():
         "address": ADDRESS, "advertised_address": None,
         "inbound": [{"port": 9005, "service_port": 6384, "service_address": "127.0.0.1",
                      "tags": {"kuma.io/service": "redis", "version": "7.0"}}],
-        "outbound": [], "admin_port": None, "readiness_port": 9907,
+        "outbound": [], "admin_port": None, "readiness_port": 9907, "metrics_port": None,
         "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm"},
         "metrics": None, "probes": None}
 
@@ -320,7 +320,8 @@ def test_sidecar_dataplanes_keeps_the_dataplane_fields_only():
 
 
 def test_the_filters_are_registered():
-    assert set(FilterModule().filters()) == {"sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens"}
+    assert set(FilterModule().filters()) == {"sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens",
+                                            "sidecar_metrics_policies"}
 
 
 def test_sidecar_tokens_carries_the_services_and_the_token_in_hand():
