@@ -15,7 +15,7 @@ INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
 API = "http://127.0.0.1:5681"
 MAX_EXPOSURE = 2.5
-# Role defaults (roles/control_plane/defaults/main.yml): MADS off, the rest on these ports.
+# Role defaults (roles/control_plane/defaults/main.yml): MADS off unless kuma_metrics_enabled, the rest on these ports.
 MADS_PORT = 5676
 DIAGNOSTICS_PORT = 5680
 INTER_CP_PORT = 5683
@@ -93,10 +93,12 @@ def test_kuma_cp_listens_only_where_configured():
     assert kuma_cp_listeners() == expected
 
 
-def test_mads_off_by_default():
+def test_mads_runs_only_when_metrics_are_wanted():
+    # Off by default; on with kuma_metrics_enabled (the demo inventory: Prometheus reads it in molecule/default).
+    wanted = bool(RUNNER.get_variables(RUNNER.get_hosts("kuma_control_plane")[0]).get("kuma_metrics_enabled", False))
     config = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s/config", API))
-    assert config["monitoringAssignmentServer"]["enabled"] is False
-    assert MADS_PORT not in {p for dummy, p in kuma_cp_listeners()}
+    assert config["monitoringAssignmentServer"]["enabled"] is wanted
+    assert (MADS_PORT in {p for dummy, p in kuma_cp_listeners()}) is wanted
 
 
 def test_api_on_loopback_only():
