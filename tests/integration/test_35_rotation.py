@@ -187,7 +187,7 @@ def test_signing_key_module_and_revocation(rotation_cp, tmp_path, proxies):
     assert "revoked" in web1.output(), web1.output()
 
 
-def run_playbook(cp, tmp_path, hosts, extra, verbose=False):
+def run_playbook(cp, tmp_path, hosts, extra, verbose=False, check=False):
     """ansible-playbook kuma.universal.rotate_tokens on loopback: cp and each host are localhost."""
     user = pwd.getpwuid(os.getuid()).pw_name
     inventory = {"all": {
@@ -205,6 +205,8 @@ def run_playbook(cp, tmp_path, hosts, extra, verbose=False):
            "-e", json.dumps(extra), "kuma.universal.rotate_tokens"]
     if verbose:
         cmd.append("-vvv")
+    if check:
+        cmd.append("--check")
     started = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
     return proc, time.monotonic() - started
@@ -240,6 +242,12 @@ def test_rotate_tokens_playbook_without_downtime(rotation_cp, tmp_path, proxies)
     wait_online(cp, names, proxies)
     before = {p.name: p.token() for p in proxies}
     assert {kid_of(t) for t in before.values()} == {"1"}
+
+    # --check: nothing written, neither keys nor token files.
+    proc, _seconds = run_playbook(cp, tmp_path, dirs, {}, check=True)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert ansible.run("dataplane_signing_key", {"mesh": MESH})["serials"] == [1]
+    assert {p.name: p.token() for p in proxies} == before
 
     watch = Watch(cp, names)
     watch.start()
