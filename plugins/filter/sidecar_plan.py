@@ -269,37 +269,29 @@ class Planner:
         return []
 
     # -- the host as a whole ---------------------------------------------------------------
-    def allocate_readiness_ports(self):
-        """One readiness port per proxy without an explicit one: the first free ports from the base."""
-        if self.readiness_port_base is None:
-            return
+    def allocate_ports(self, key, what, base):
+        """One port per proxy without an explicit one (planned[key]): the first free ports from base."""
         used = {port for port, _what, _owner in self.taken}
-        nxt = self.readiness_port_base
+        nxt = base
         for planned in self.instances:
-            if planned["readiness_port"]:
+            if planned[key]:
                 continue
             while nxt in used:
                 nxt += 1
-            planned["readiness_port"] = nxt
+            planned[key] = nxt
             used.add(nxt)
-            self.taken.append((nxt, "readiness port", planned["name"]))
+            self.taken.append((nxt, what, planned["name"]))
             nxt += 1
 
+    def allocate_readiness_ports(self):
+        if self.readiness_port_base is not None:
+            self.allocate_ports("readiness_port", "readiness port", self.readiness_port_base)
+
     def allocate_metrics_ports(self):
-        """With metrics on, one MeshMetric port per proxy without an explicit one: the first free ports from
-        the base; each proxy's port becomes its Dataplane's label (the MeshMetric for that port selects it)."""
+        """With metrics on, one MeshMetric port per proxy; each proxy's port becomes its Dataplane's
+        label (the MeshMetric for that port selects it)."""
         if self.metrics_enabled and self.metrics_port_base is not None:
-            used = {port for port, _what, _owner in self.taken}
-            nxt = self.metrics_port_base
-            for planned in self.instances:
-                if planned["metrics_port"]:
-                    continue
-                while nxt in used:
-                    nxt += 1
-                planned["metrics_port"] = nxt
-                used.add(nxt)
-                self.taken.append((nxt, "metrics port", planned["name"]))
-                nxt += 1
+            self.allocate_ports("metrics_port", "metrics port", self.metrics_port_base)
         for planned in self.instances:
             if planned["metrics_port"]:
                 planned["labels"][METRICS_PORT_LABEL] = str(planned["metrics_port"])

@@ -151,8 +151,9 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import (
     KumaInputError,
     quote_segment,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._info import subscription_state
+from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
-SERVICE_TAG = "kuma.io/service"
 HOST_LABEL = "kuma.universal/host"
 GROUP_BY = ("mesh", "service", "tag", "state", "host")
 
@@ -162,22 +163,10 @@ def group_name(*parts):
     return to_safe_group_name("_".join(str(p) for p in parts), force=True, silent=True)
 
 
-def current_subscription(insight):
-    """(online, the subscription that tells the versions) of a dataplaneInsight.
-
-    Kuma's rule: online while a subscription has a connectTime and no disconnectTime.
-    """
-    subscriptions = (insight or {}).get("subscriptions") or []
-    connected = [s for s in subscriptions if s.get("connectTime") and not s.get("disconnectTime")]
-    if connected:
-        return True, connected[-1]
-    return False, (subscriptions[-1] if subscriptions else {})
-
-
 def host_vars(overview):
     """The kuma_* variables of one DataplaneOverview item."""
     networking = (overview.get("dataplane") or {}).get("networking") or {}
-    online, latest = current_subscription(overview.get("dataplaneInsight"))
+    online, latest = subscription_state(overview.get("dataplaneInsight"))
     version = latest.get("version") or {}
     tags = {}
     tagged = list(networking.get("inbound") or [])
@@ -260,8 +249,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if timeout is None or timeout <= 0:
             errors.append("timeout: %r is not a positive number of seconds" % (timeout,))
         for i, mesh in enumerate(self.get_option("meshes") or []):
-            if not isinstance(mesh, str) or not mesh.strip():
-                errors.append("meshes[%d]: %r is not a mesh name" % (i, mesh))
+            check_mesh(mesh, errors, "meshes[%d]" % i)
         if errors:
             raise AnsibleParserError("kuma.universal.kuma: invalid option%s: %s"
                                      % ("s" if len(errors) > 1 else "", "; ".join(errors)))

@@ -9,7 +9,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
-def _subscription_summary(insight):
+def subscription_state(insight):
     """(online, the subscription that tells the versions) from a dataplaneInsight.
 
     Kuma has no status field: a proxy is online while one of its subscriptions has a
@@ -26,7 +26,7 @@ def summarise(overview):
     """One item of the module's result from one DataplaneOverview."""
     dataplane = overview.get("dataplane") or {}
     networking = dataplane.get("networking") or {}
-    online, subscription = _subscription_summary(overview.get("dataplaneInsight"))
+    online, subscription = subscription_state(overview.get("dataplaneInsight"))
     version = subscription.get("version") or {}
     kuma_dp = version.get("kumaDp") or {}
     envoy = version.get("envoy") or {}

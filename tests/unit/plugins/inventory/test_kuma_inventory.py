@@ -361,7 +361,7 @@ def test_api_error_names_the_call_and_never_the_token(api, tmp_path):
 
 @pytest.mark.parametrize("options, message", [
     ({"timeout": 0}, "invalid option: timeout: 0 is not a positive number of seconds"),
-    ({"meshes": ["default", ""]}, r"meshes\[1\]: '' is not a mesh name"),
+    ({"meshes": ["default", ""]}, r"meshes\[1\]: cannot be empty"),
     ({"api_url": "cp.test:5681"}, "api_url"),
 ])
 def test_bad_options_fail_before_any_request(api, tmp_path, options, message):
