@@ -320,8 +320,8 @@ def test_sidecar_dataplanes_keeps_the_dataplane_fields_only():
 
 
 def test_the_filters_are_registered():
-    assert set(FilterModule().filters()) == {
-        "sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens", "sidecar_metrics_policies"}
+    filters = {"sidecar_plan", "sidecar_dataplanes", "sidecar_proxies", "sidecar_tokens", "sidecar_metrics_policies"}
+    assert set(FilterModule().filters()) == filters
 
 
 def test_sidecar_tokens_carries_the_services_and_the_token_in_hand():
