@@ -1,0 +1,66 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Stale proxies: the summary of deploy-mesh lists the offline Dataplanes that no inventory
+host declares, and kuma_prune_stale_dataplanes=true removes those of hosts that left the
+inventory, never one this collection did not make."""
+import json
+import os
+import subprocess
+
+import pytest
+import testinfra
+
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+CP = testinfra.get_host("ansible://cp?ansible_inventory=%s" % INVENTORY)
+API = "http://127.0.0.1:5681/meshes/default/dataplanes/"
+
+pytestmark = pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+
+
+def put_dataplane(name, labels, address):
+    body = {"type": "Dataplane", "mesh": "default", "name": name, "labels": labels, "networking": {
+        "address": address, "inbound": [{"port": 9999, "servicePort": 9998, "tags": {"kuma.io/service": "ghost"}}]}}
+    # testinfra quotes every argument for the shell itself.
+    CP.check_output("curl -sS --fail --max-time 10 -X PUT -H %s -d %s %s",
+                    "Content-Type: application/json", json.dumps(body), API + name)
+
+
+def status(name):
+    return CP.check_output("curl -s -o /dev/null -w %s --max-time 10 %s", "%{http_code}", API + name)
+
+
+def summary(extra):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    run = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, os.path.join(ROOT, "playbooks", "deploy-mesh.yml"),
+         "--tags", "always", "--limit", "cp"] + extra,
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    report = json.loads(run.stdout[run.stdout.index("{"):])
+    tasks = {t["task"]["name"]: t["hosts"].get("cp", {}) for p in report["plays"] for t in p["tasks"]}
+    return tasks
+
+
+def test_stale_dataplanes_listed_and_only_ours_removed():
+    address = CP.check_output("hostname -I").split()[0]  # a project container: nothing is sent to it
+    put_dataplane("ghost-gone-vm-0", {"kuma.universal/host": "gone-vm"}, address)
+    put_dataplane("made-by-hand", {}, address)
+    try:
+        listed = summary([])["Show the stale Dataplanes"]["msg"]
+        assert listed == ["default ghost-gone-vm-0 its host gone-vm is not in the inventory",
+                          "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"]
+        assert status("ghost-gone-vm-0") == "200"  # listing alone removes nothing
+        tasks = summary(["-e", "kuma_prune_stale_dataplanes=true"])
+        removed = tasks["Remove the stale Dataplanes of hosts that left the inventory"]
+        assert [r["item"]["name"] for r in removed["results"]] == ["ghost-gone-vm-0"]
+        assert status("ghost-gone-vm-0") == "404"
+        assert status("made-by-hand") == "200"
+        # Next run: only the one this collection did not make is left to list; the inventory's
+        # own proxies (online, declared) are never listed.
+        assert summary([])["Show the stale Dataplanes"]["msg"] == [
+            "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"]
+    finally:
+        for name in ("ghost-gone-vm-0", "made-by-hand"):
+            CP.run("curl -s -X DELETE --max-time 10 %s", API + name)
