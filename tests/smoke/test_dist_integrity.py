@@ -31,10 +31,17 @@ def fake_proxy(tmp_path: Path) -> Path:
     return tmp_path / "goproxy"
 
 
-def run_dist(tmp_path: Path, proxy: Path) -> subprocess.CompletedProcess:
+def dist_env(tmp_path: Path, proxy: Path, **extra) -> dict:
+    """A build from the given proxy into an empty cache: no archive or binaries given."""
     env = dict(os.environ, KUMA_VERSION=VERSION, KUMA_GOPROXY_DIR=str(proxy),
-               KUMA_UNIVERSAL_CACHE=str(tmp_path / "cache"))
-    env.pop("KUMA_BIN_DIR", None)
+               KUMA_UNIVERSAL_CACHE=str(tmp_path / "cache"), **extra)
+    for given in ("KUMA_ARCHIVE", "KUMA_BIN_DIR"):  # the test runner exports KUMA_ARCHIVE
+        env.pop(given, None)
+    return env
+
+
+def run_dist(tmp_path: Path, proxy: Path) -> subprocess.CompletedProcess:
+    env = dist_env(tmp_path, proxy)
     return subprocess.run(["bash", str(ROOT / "scripts" / "kuma-dist.sh")], env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -77,9 +84,7 @@ def test_the_published_zip_passes_the_check(tmp_path):
     """The same check on the untouched copy: it goes past the checksum (and then fails
     only because this fake proxy has no dependency modules and no network fallback)."""
     proxy = fake_proxy(tmp_path)
-    env_proxy = dict(os.environ, GOPROXY="off")
-    env = dict(env_proxy, KUMA_VERSION=VERSION, KUMA_GOPROXY_DIR=str(proxy),
-               KUMA_UNIVERSAL_CACHE=str(tmp_path / "cache"))
+    env = dist_env(tmp_path, proxy, GOPROXY="off")
     run = subprocess.run(["bash", str(ROOT / "scripts" / "kuma-dist.sh")], env=env,
                          capture_output=True, text=True, timeout=300, check=False)
     assert "checksum mismatch" not in run.stderr, run.stderr
