@@ -24,7 +24,8 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import SERV
 
 # What one item of kuma_sidecars may hold (the role's argument_specs say what each means).
 SIDECAR_KEYS = ("service", "replicas", "name", "mesh", "address", "advertised_address", "inbound", "outbound",
-                "tags", "labels", "admin_port", "readiness_port", "metrics_port", "port_stride", "metrics", "probes")
+                "tags", "labels", "admin_port", "readiness_port", "metrics_port", "port_stride", "metrics", "probes",
+                "transparent")
 MANAGED_BY = "kuma.universal/managed-by"
 HOST_LABEL = "kuma.universal/host"
 # The MeshMetric port of a proxy, as a Dataplane label: one MeshMetric per port selects it (Kuma takes the
@@ -33,7 +34,11 @@ METRICS_PORT_LABEL = "kuma.universal/metrics-port"
 METRICS_POLICY_PREFIX = "kuma-universal-metrics-"
 # The fields of a planned instance that make its Dataplane (what the dataplanes module takes).
 DATAPLANE_FIELDS = ("name", "mesh", "address", "advertised_address", "inbound", "outbound", "admin_port",
-                    "labels", "metrics", "probes")
+                    "labels", "metrics", "probes", "transparent_proxying")
+# kuma-dp's flag for the transparent replica, in its environment file (the kuma-dp@ unit's ExecStart
+# ends with $KUMA_DP_ARGS, empty for every other proxy).
+DP_ARGS_ENV = "KUMA_DP_ARGS"
+TRANSPARENT_CONFIG = "/etc/kuma/transparent-proxy.yaml"
 PORT_MIN = 1
 PORT_MAX = 65535
 
@@ -94,7 +99,8 @@ class Planner:
     """kuma_sidecars of one host -> {"instances": [...], "errors": [...]}."""
 
     def __init__(self, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
-                 port_stride=1, readiness_port_base=9902, metrics_port_base=None):
+                 port_stride=1, readiness_port_base=9902, metrics_port_base=None,
+                 redirect_port_inbound=15006, redirect_port_outbound=15001):
         self.host = str(host)
         self.slug = host_slug(host_short if host_short is not None else self.host.split(".", maxsplit=1)[0])
         self.mesh = mesh
@@ -110,6 +116,12 @@ class Planner:
             self.metrics_port_base = _int(metrics_port_base, "sidecar_metrics_port_base", self.errors,
                                           "the first metrics port", minimum=PORT_MIN)
         self.metrics_enabled = metrics_port_base not in (None, "")
+        self.redirect_ports = (
+            _int(redirect_port_inbound, "transparent_proxy_redirect_inbound_port", self.errors,
+                 "the inbound redirect port", minimum=PORT_MIN),
+            _int(redirect_port_outbound, "transparent_proxy_redirect_outbound_port", self.errors,
+                 "the outbound redirect port", minimum=PORT_MIN))
+        self.transparent_where = None  # the first sidecar marked transparent (one per host)
         self.instances = []
         self.taken = []  # (port, what, owner) in the order the ports were taken
         self.model_errors_seen = set()  # one report per sidecar and message, not one per replica
@@ -139,13 +151,41 @@ class Planner:
         for key in ("tags", "labels"):
             if not isinstance(sidecar.get(key) or {}, dict):
                 self.errors.append("%s.%s: must be a dictionary" % (where, key))
+        transparent = self._transparent(where, sidecar, replicas)
         if len(self.errors) > errors_before or replicas is None or stride is None:
             return
         prefix = str(sidecar["name"]) if sidecar.get("name") else "%s-%s" % (service, self.slug)
         for replica in range(replicas):
-            self._add_replica(where, sidecar, service, prefix, replica, replica * stride)
+            self._add_replica(where, sidecar, service, prefix, replica, replica * stride, transparent)
 
-    def _add_replica(self, where, sc, service, prefix, replica, offset):
+    def _transparent(self, where, sidecar, replicas):
+        """transparent: true is one replica, without outbounds, and one sidecar per host (Kuma has one
+        redirect pair per network namespace)."""
+        value = sidecar.get("transparent")
+        if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
+            value = value.strip().lower() in ("true", "yes")  # an ini inventory gives strings
+        if value in (None, False):
+            return False
+        if value is not True:
+            self.errors.append("%s.transparent: must be true or false, got %r" % (where, value))
+            return False
+        if sidecar.get("outbound"):
+            self.errors.append("%s.transparent: a transparent sidecar takes no outbound (its app reaches every "
+                               "service of the mesh by name through the iptables redirect); remove %s.outbound or "
+                               "set transparent: false" % (where, where))
+        if replicas is not None and replicas > 1:
+            self.errors.append("%s.transparent: %d replicas; a host runs at most one transparent kuma-dp (one "
+                               "redirect pair per network namespace): give replicas: 1 and run the others with "
+                               "explicit outbounds or on other hosts" % (where, replicas))
+        if replicas:
+            if self.transparent_where is not None:
+                self.errors.append("%s.transparent: %s is transparent already; a host runs at most one transparent "
+                                   "kuma-dp (one redirect pair per network namespace)" % (where, self.transparent_where))
+            else:
+                self.transparent_where = where
+        return True
+
+    def _add_replica(self, where, sc, service, prefix, replica, offset, transparent=False):
         inst = _Instance("%s-%d" % (prefix, replica))
         errors = []
         common_tags = sc.get("tags") or {}
@@ -180,7 +220,14 @@ class Planner:
             "admin_port": ports["admin_port"], "readiness_port": ports["readiness_port"],
             "metrics_port": ports["metrics_port"],
             "labels": labels, "metrics": sc.get("metrics"), "probes": sc.get("probes"),
+            "transparent": transparent, "transparent_proxying": None,
         }
+        if transparent and None not in self.redirect_ports:
+            # Envoy listens on both redirect ports: no other proxy of the host may take them.
+            planned["transparent_proxying"] = {
+                "redirect_port_inbound": inst.take(self.redirect_ports[0], "inbound redirect port"),
+                "redirect_port_outbound": inst.take(self.redirect_ports[1], "outbound redirect port"),
+            }
         if any(i["name"] == inst.name for i in self.instances):
             errors.append("%s: the Dataplane name %s is given twice on %s (set name: to tell the sidecars apart)"
                           % (where, inst.name, self.host))
@@ -321,16 +368,39 @@ class Planner:
         self.allocate_readiness_ports()
         self.allocate_metrics_ports()
         self.check_ports()
-        return {"instances": self.instances, "errors": self.errors}
+        return {"instances": self.instances, "errors": self.errors,
+                "transparent": [i["name"] for i in self.instances if i["transparent"]],
+                "exclude_inbound_ports": self.exclude_inbound_ports()}
+
+    def exclude_inbound_ports(self):
+        """What a transparent proxy on the host must not redirect: every port the host's proxies listen on
+        for others (inbound ports of the explicit replicas; admin, readiness and metrics ports of all)."""
+        if not any(i["transparent"] for i in self.instances):
+            return []
+        ports = set()
+        for inst in self.instances:
+            for key in ("admin_port", "readiness_port", "metrics_port"):
+                if inst[key]:
+                    ports.add(int(inst[key]))
+            if not inst["transparent"]:
+                for item in inst["inbound"]:
+                    if item.get("port") is not None:
+                        ports.add(int(item["port"]))
+                    else:
+                        match = LEGACY_INBOUND_RE.match(str(item.get("interface", "")))
+                        if match:
+                            ports.add(int(match.group("port")))
+        return sorted(ports)
 
 
 def sidecar_plan(sidecars, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
-                 port_stride=1, readiness_port_base=9902, metrics_port_base=None):
+                 port_stride=1, readiness_port_base=9902, metrics_port_base=None, redirect_port_inbound=15006,
+                 redirect_port_outbound=15001):
     """The filter: see plugins/filter/sidecar_plan.yml."""
     if not host:
         raise AnsibleFilterError("kuma.universal.sidecar_plan: host (the inventory_hostname) is required")
     planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base,
-                      metrics_port_base)
+                      metrics_port_base, redirect_port_inbound, redirect_port_outbound)
     return planner.plan(sidecars)
 
 
@@ -359,9 +429,10 @@ def sidecar_dataplanes(instances):
     return [{k: i[k] for k in DATAPLANE_FIELDS} for i in instances or []]
 
 
-def sidecar_proxies(instances, tokens=None):
+def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFIG):
     """The planned instances as items of kuma.universal.dataplane_proxies, each with its new
-    token when kuma.universal.dataplane_tokens issued one (tokens: that module's tokens list)."""
+    token when kuma.universal.dataplane_tokens issued one (tokens: that module's tokens list).
+    The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment."""
     issued = {t["name"]: t["token"] for t in tokens or [] if t.get("token")}
     out = []
     for inst in instances or []:
@@ -369,6 +440,8 @@ def sidecar_proxies(instances, tokens=None):
                 "description": "%s replica %s in mesh %s" % (inst["service"], inst["replica"], inst["mesh"])}
         if inst["name"] in issued:
             item["token"] = issued[inst["name"]]
+        if inst.get("transparent"):
+            item["env"] = {DP_ARGS_ENV: "--transparent-proxy-config %s" % transparent_config}
         out.append(item)
     return out
 

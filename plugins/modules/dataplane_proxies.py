@@ -70,6 +70,11 @@ options:
       token:
         description: A new dataplane token to write; omit to keep the token file on the host.
         type: str
+      env:
+        description:
+          - Settings of this proxy only, written after O(env) (a name given in both takes this value), for example
+            C(KUMA_DP_ARGS) for the flags the P(kuma.universal.sidecar#role) role's unit passes to C(kuma-dp run).
+        type: dict
   env:
     description:
       - Settings every proxy gets (C(KUMA_*) name to value), written into each environment file before the
@@ -351,6 +356,7 @@ class Host:
     def env_file(self, proxy):
         p = self.p
         env = dict((str(k), "" if v is None else str(v)) for k, v in (p["env"] or {}).items())
+        env.update((str(k), "" if v is None else str(v)) for k, v in (proxy.get("env") or {}).items())
         env.update({
             "KUMA_DATAPLANE_NAME": proxy["name"],
             "KUMA_DATAPLANE_MESH": proxy["mesh"],
@@ -427,6 +433,7 @@ def main():
                 "readiness_port": {"type": "int"},
                 "description": {"type": "str"},
                 "token": {"type": "str", "no_log": True},
+                "env": {"type": "dict"},
             }},
             "env": {"type": "dict", "default": {}},
             "prune": {"type": "bool", "default": True},
@@ -455,6 +462,10 @@ def main():
     for key in module.params["env"]:
         if not str(key).replace("_", "").isalnum() or "\n" in str(module.params["env"][key] or ""):
             errors.append("env.%s: names are letters, digits and _; values are one line" % key)
+    for index, proxy in enumerate(proxies):
+        for key, value in (proxy.get("env") or {}).items():
+            if not str(key).replace("_", "").isalnum() or "\n" in str(value or ""):
+                errors.append("proxies[%d].env.%s: names are letters, digits and _; values are one line" % (index, key))
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
     host = Host(module)

@@ -69,7 +69,7 @@ def test_the_demo_plan():
                      "tags": {"kuma.io/service": "redis", "version": "7.0"}}],
         "outbound": [], "admin_port": None, "readiness_port": 9907, "metrics_port": None,
         "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm"},
-        "metrics": None, "probes": None}
+        "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None}
 
 
 # -- readiness ports ---------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_sidecar_settings_override_the_role_defaults():
 
 @pytest.mark.parametrize("empty", [None, "", []])
 def test_no_sidecars_plan_nothing(empty):
-    assert plan(empty) == {"instances": [], "errors": []}
+    assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": []}
 
 
 def test_a_list_is_required():
@@ -344,3 +344,81 @@ def test_sidecar_proxies_carries_only_issued_tokens():
                     "description": "web replica 1 in mesh default"}]
     # Check mode: the token module returns "" for a token it would issue.
     assert "token" not in sidecar_proxies(instances, [{"name": "web-redis-vm-0", "changed": True, "token": ""}])[0]
+
+
+# -- transparent: true ------------------------------------------------------------------------
+BACKEND_TP = {"service": "backend", "transparent": True, "inbound": [{"port": 8000, "service_port": 80}]}
+EXPLICIT = {"service": "web", "inbound": [{"port": 9001, "service_port": 8081}], "admin_port": 9100,
+            "outbound": [{"port": 10000, "service": "redis"}]}
+
+
+def test_a_transparent_sidecar_gets_transparent_proxying_and_no_outbound():
+    result = plan([BACKEND_TP])
+    assert result["errors"] == []
+    inst = result["instances"][0]
+    assert inst["transparent"] is True and inst["outbound"] == []
+    assert inst["transparent_proxying"] == {"redirect_port_inbound": 15006, "redirect_port_outbound": 15001}
+    assert result["transparent"] == ["backend-redis-vm-0"]
+    assert sidecar_dataplanes(result["instances"])[0]["transparent_proxying"] == inst["transparent_proxying"]
+
+
+def test_the_redirect_ports_are_settings_and_taken_on_the_host():
+    inst = ok([BACKEND_TP], redirect_port_inbound=16006, redirect_port_outbound=16001)["backend-redis-vm-0"]
+    assert inst["transparent_proxying"] == {"redirect_port_inbound": 16006, "redirect_port_outbound": 16001}
+    clash = dict(EXPLICIT, inbound=[{"port": 15001, "service_port": 8081}])
+    assert any("port 15001 collides" in e for e in errors([BACKEND_TP, clash]))
+
+
+def test_explicit_sidecars_are_not_transparent():
+    result = plan([EXPLICIT, dict(EXPLICIT, service="api", transparent=False, inbound=[{"port": 9002}],
+                                  admin_port=9101, outbound=[{"port": 10001, "service": "redis"}])])
+    assert result["errors"] == [] and result["transparent"] == [] and result["exclude_inbound_ports"] == []
+    assert all(i["transparent_proxying"] is None and not i["transparent"] for i in result["instances"])
+
+
+def test_a_mixed_host_excludes_the_explicit_replicas_ports_from_the_redirect():
+    result = plan([BACKEND_TP, dict(EXPLICIT, replicas=2)], metrics_port_base=5670)
+    assert result["errors"] == []
+    names = [i["name"] for i in result["instances"]]
+    assert names == ["backend-redis-vm-0", "web-redis-vm-0", "web-redis-vm-1"]
+    # inbound 9001/9002 and admin 9100/9101 of the explicit replicas, readiness 9902-9904 and metrics 5670-5672 of all;
+    # not the transparent inbound 8000 (the redirect serves it) nor any service port.
+    assert result["exclude_inbound_ports"] == [5670, 5671, 5672, 9001, 9002, 9100, 9101, 9902, 9903, 9904]
+
+
+def test_the_transparent_replica_gets_the_kuma_dp_flag_in_its_own_env():
+    from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_proxies
+    got = sidecar_proxies(plan([BACKEND_TP, EXPLICIT])["instances"])
+    assert got[0]["env"] == {"KUMA_DP_ARGS": "--transparent-proxy-config /etc/kuma/transparent-proxy.yaml"}
+    assert "env" not in got[1]
+    other = sidecar_proxies(plan([BACKEND_TP])["instances"], transparent_config="/srv/tp.yaml")
+    assert other[0]["env"]["KUMA_DP_ARGS"] == "--transparent-proxy-config /srv/tp.yaml"
+
+
+def test_the_transparent_replica_is_one_of_the_wanted_proxies_never_pruned():
+    from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_proxies
+    names = [p["name"] for p in sidecar_proxies(plan([EXPLICIT, BACKEND_TP])["instances"])]
+    assert names == ["web-redis-vm-0", "backend-redis-vm-0"]
+
+
+def test_transparent_from_an_ini_inventory_is_a_string():
+    assert ok([dict(BACKEND_TP, transparent="true")])["backend-redis-vm-0"]["transparent"] is True
+    assert ok([dict(BACKEND_TP, transparent="no")])["backend-redis-vm-0"]["transparent"] is False
+
+
+@pytest.mark.parametrize("sidecars, field, message", [
+    ([dict(BACKEND_TP, outbound=[{"port": 10000, "service": "redis"}])], "kuma_sidecars[0].transparent",
+     "takes no outbound"),
+    ([dict(BACKEND_TP, replicas=2)], "kuma_sidecars[0].transparent", "at most one transparent"),
+    ([EXPLICIT, BACKEND_TP, dict(BACKEND_TP, service="api", inbound=[{"port": 8001}])], "kuma_sidecars[2].transparent",
+     "kuma_sidecars[1] is transparent already"),
+    ([dict(BACKEND_TP, transparent=1)], "kuma_sidecars[0].transparent", "must be true or false"),
+])
+def test_transparent_refusals_name_the_field(sidecars, field, message):
+    found = [e for e in errors(sidecars) if e.startswith(field)]
+    assert found and message in found[0], errors(sidecars)
+
+
+def test_a_transparent_sidecar_scaled_to_zero_leaves_room_for_another():
+    result = plan([dict(BACKEND_TP, replicas=0), dict(BACKEND_TP, service="api", inbound=[{"port": 8001}])])
+    assert result["errors"] == [] and result["transparent"] == ["api-redis-vm-0"]

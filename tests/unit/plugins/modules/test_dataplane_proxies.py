@@ -187,3 +187,27 @@ def test_missing_binaries_are_named(host, capsys):
     result = run(dataplane_proxies, args(host, TWO, required_paths=["/nonexistent/kuma-dp"]), capsys)
     assert result["failed"] is True
     assert result["msg"] == "/nonexistent/kuma-dp missing: run kuma.universal.install first"
+
+
+def test_a_proxy_of_its_own_env_gets_it_after_the_common_one(host, capsys):
+    tp_args = "--transparent-proxy-config /etc/kuma/transparent-proxy.yaml"
+    proxies = [dict(TWO[0], env={"KUMA_DP_ARGS": tp_args, "KUMA_DNS_ENABLED": "true"}), TWO[1]]
+    result = run(dataplane_proxies, args(host, proxies), capsys)
+    assert result["changed"] is True
+    env0 = read(os.path.join(host["config"], "redis-0.env"))
+    assert "KUMA_DP_ARGS=%s\n" % tp_args in env0
+    assert "KUMA_DNS_ENABLED=true\n" in env0 and "KUMA_DNS_ENABLED=false" not in env0
+    assert "KUMA_DP_ARGS" not in read(os.path.join(host["config"], "redis-1.env"))
+    # The flag leaves: only that proxy restarts.
+    host["active"].update({"redis-0", "redis-1"})
+    host["enabled"].update({"redis-0", "redis-1"})
+    result = run(dataplane_proxies, args(host, [{k: v for k, v in p.items() if k != "token"} for p in TWO]), capsys)
+    assert result["restarted"] == ["redis-0"]
+
+
+def test_a_bad_proxy_env_is_refused_naming_it(host, capsys):
+    result = run(dataplane_proxies, args(host, [dict(TWO[0], env={"A B": "x"}), dict(TWO[1], env={"X": "a\nb"})]),
+                 capsys)
+    assert result["failed"] is True
+    assert "proxies[0].env.A B" in result["msg"] and "proxies[1].env.X" in result["msg"]
+    assert host["calls"] == [] and not os.path.exists(host["config"])
