@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -16,7 +15,7 @@ import time
 import pytest
 
 from conftest import SETTINGS, Ansible, wait_for
-from support.kuma_cp import free_port
+from support.kuma_cp import free_port, terminate
 
 TAGS = {"kuma.io/service": "web"}
 
@@ -41,13 +40,7 @@ class KumaDp:
             return handle.read().decode(errors="replace")[-3000:]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.log.close()
         shutil.rmtree(self.work, ignore_errors=True)
 

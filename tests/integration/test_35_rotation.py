@@ -11,7 +11,6 @@ import json
 import os
 import pwd
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
@@ -22,7 +21,7 @@ import pytest
 import requests
 
 from conftest import PYTHON, ROOT, SETTINGS, Ansible, wait_for
-from support.kuma_cp import free_port
+from support.kuma_cp import free_port, terminate
 
 MESH = "default"
 
@@ -62,13 +61,7 @@ class Proxy:
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         if self.log:
             self.log.close()
             self.log = None

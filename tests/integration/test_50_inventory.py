@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import pytest
 import requests
 
 from conftest import ROOT, wait_for
-from support.kuma_cp import free_port
+from support.kuma_cp import free_port, terminate
 
 MESHES = ("inv-apps", "inv-pay")
 BIN = os.path.dirname(sys.executable)
@@ -63,13 +62,7 @@ class KumaDp:
             return handle.read().decode(errors="replace")[-3000:]
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
     def cleanup(self):
         self.stop()

@@ -35,6 +35,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def terminate(proc: subprocess.Popen | None, timeout: float = 15) -> None:
+    """SIGTERM a process the tests started (if it still runs), SIGKILL it after timeout."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def kuma_archive() -> Path:
     """The archive the test runner exported, else the one scripts/kuma-dist.sh makes."""
     path = os.environ.get("KUMA_ARCHIVE")
@@ -124,13 +135,7 @@ class ControlPlane:
         raise TimeoutError(f"kuma-cp not ready within {timeout}s:\n{self.tail()}")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc, timeout=30)
         self.proc = None
 
     def restart(self) -> None:
