@@ -70,13 +70,16 @@ def dataplane_info(kmod):
         params.append(("name", p["name"]))  # a substring match on the CP: made exact below
     for key, value in sorted((p.get("tags") or {}).items()):
         params.append(("tag", "%s:%s" % (key, value)))
-    for key, value in sorted((p.get("labels") or {}).items()):
-        params.append(("filter[labels.%s]" % key, str(value)))
+    # Labels are matched here, not with the API's filter[labels.<key>]: Kuma 2.13 answers that
+    # filter on _overview without the dataplaneInsight (every proxy would look offline).
+    labels = {key: str(value) for key, value in (p.get("labels") or {}).items()}
     path = "/meshes/%s/dataplanes/_overview" % quote_segment(mesh) if mesh else "/dataplanes/_overview"
     items = kmod.client.list(path, params)
     result = []
     for item in items:
         if p.get("name") and item.get("name") != p["name"]:
+            continue
+        if any((item.get("labels") or {}).get(key) != value for key, value in labels.items()):
             continue
         result.append(summarise(item))
     result.sort(key=lambda d: (d["mesh"] or "", d["name"] or ""))

@@ -134,6 +134,20 @@ def test_dataplane_info_online_from_subscriptions(cp, capsys):
     assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"
 
 
+def test_dataplane_info_matches_labels_itself(cp, capsys):
+    # Kuma 2.13 drops the dataplaneInsight when _overview is asked with filter[labels.*]:
+    # the module lists and matches the labels itself, so the insight (online, version) stays.
+    insight = {"subscriptions": [{"connectTime": "t0", "version": {"kumaDp": {"version": "2.13.10"}}}]}
+    mine = {"type": "DataplaneOverview", "mesh": "default", "name": "redis-1",
+            "labels": {"kuma.universal/host": "vm-1", "x": "y"}, "dataplane": {}, "dataplaneInsight": insight}
+    other = dict(mine, name="redis-2", labels={"kuma.universal/host": "vm-2"})
+    unlabelled = dict(mine, name="redis-3", labels=None)
+    cp.scripted.append(response(200, {"items": [mine, other, unlabelled], "next": None}))
+    result = run(dataplane_info, {"labels": {"kuma.universal/host": "vm-1"}}, capsys)
+    assert [(d["name"], d["online"], d["kuma_dp_version"]) for d in result["dataplanes"]] == [("redis-1", True, "2.13.10")]
+    assert cp.requests[-1][1] == "/dataplanes/_overview"
+
+
 def test_connection_options_from_environment(cp, capsys, monkeypatch):
     monkeypatch.setenv("KUMA_API_URL", "http://127.0.0.9:15681")
     monkeypatch.setenv("KUMA_API_TOKEN", "env-token-value")
