@@ -8,6 +8,7 @@ Not a public interface: names may change between releases of the collection.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from urllib.parse import parse_qs, quote, urlsplit
@@ -51,7 +52,7 @@ class KumaApiError(Exception):
     @property
     def message(self):
         where = "%s %s" % (self.method, self.path)
-        what = "HTTP %s" % self.status if self.status is not None else "no response"
+        what = "HTTP %s" % self.status if self.status is not None else "no response:"
         text = "Kuma API %s failed: %s" % (where, what)
         if self.title:
             text += " %s" % self.title
@@ -192,8 +193,9 @@ class KumaClient:
                     self._pause(attempt)
                     attempt += 1
                     continue
-                raise KumaApiError(method, path, None, "connection failed after %d attempts" % (attempt + 1),
-                                   _safe_text(exc))
+                raise KumaApiError(method, path, None,
+                                   "control plane unreachable at %s after %d attempts" % (self.base_url, attempt + 1),
+                                   "%s; is kuma-cp running and its API listening there?" % _unreachable_reason(exc, self.timeout))
             except requests.exceptions.RequestException as exc:  # anything else requests refuses
                 raise KumaApiError(method, path, None, "request failed", _safe_text(exc))
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
@@ -266,6 +268,18 @@ class KumaClient:
                 "kind: unknown resource kind %r; this control plane knows: %s" % (kind, ", ".join(sorted(types)))
             ])
         return types[kind]
+
+
+def _unreachable_reason(exc, timeout):
+    """Why a connection failed, in a few words: requests nests the cause (an errno text) in
+    its connection pool's repr, e.g. 'Connection refused' or 'Name or service not known'."""
+    text = _safe_text(exc)
+    found = re.search(r"\[Errno -?[0-9]+\] ([^'\"()]+)", text)
+    if found:
+        return found.group(1).strip()
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer within %s s" % timeout
+    return text
 
 
 def _safe_text(exc):

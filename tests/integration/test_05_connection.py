@@ -26,7 +26,7 @@ def test_https_with_ca_path_and_admin_token(cp, ansible, default_mesh):
     assert listed.get("failed") is not True, listed.get("msg")
     assert listed["dataplanes"] == [] or isinstance(listed["dataplanes"], list)
     assert unverified["failed"] is True and unverified["title"] == "TLS error"
-    assert unverified["msg"].startswith("Kuma API GET /dataplanes/_overview failed: no response TLS error")
+    assert unverified["msg"].startswith("Kuma API GET /dataplanes/_overview failed: no response: TLS error")
     assert insecure.get("failed") is not True, insecure.get("msg")
     assert token not in str(listed) + str(unverified)
 
@@ -48,7 +48,8 @@ def test_nothing_listening(ansible):
     url = "http://127.0.0.1:%d" % free_port()
     result = ansible.run("mesh", {"name": "never", "api_url": url, "timeout": 2})
     assert result["failed"] is True and result["status"] is None
-    assert result["msg"].startswith("Kuma API GET /meshes/never failed: no response connection failed after 4 attempts")
+    assert result["msg"] == ("Kuma API GET /meshes/never failed: no response: control plane unreachable at %s after "
+                             "4 attempts (Connection refused; is kuma-cp running and its API listening there?)" % url)
 
 
 def test_api_url_that_is_not_a_url(ansible):

@@ -98,14 +98,40 @@ def test_retries_are_bounded(cp):
     assert info.value.status == 503 and len(cp.requests) == 3
 
 
+# What requests raises when nothing listens: the cause is deep in the connection pool's text.
+REFUSED = ("HTTPConnectionPool(host='127.0.0.1', port=5681): Max retries exceeded with url: /meshes "
+           "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f3a2c1d0e50>: "
+           "Failed to establish a new connection: [Errno 111] Connection refused'))")
+
+
 def test_connection_errors_are_retried_then_reported(cp):
-    cp.scripted += [requests.exceptions.ConnectionError("refused 127.0.0.1:5681")] * 4
+    cp.scripted += [requests.exceptions.ConnectionError(REFUSED)] * 4
     client = client_for(cp)
     with pytest.raises(KumaApiError) as info:
         client.get("/meshes")
     assert info.value.status is None
     assert len(cp.requests) == 4
-    assert str(info.value).startswith("Kuma API GET /meshes failed: no response connection failed after 4 attempts")
+    # The control plane's URL and the cause in a few words, not the connection pool's repr.
+    assert str(info.value) == (
+        "Kuma API GET /meshes failed: no response: control plane unreachable at http://127.0.0.1:5681 "
+        "after 4 attempts (Connection refused; is kuma-cp running and its API listening there?)")
+
+
+@pytest.mark.parametrize("error, reason", [
+    (requests.exceptions.ConnectionError(
+        "HTTPConnectionPool(host='kuma-cp.example', port=5681): Max retries exceeded with url: / (Caused by "
+        "NameResolutionError(\"<urllib3.connection.HTTPConnection object at 0x7f>: Failed to resolve "
+        "'kuma-cp.example' ([Errno -2] Name or service not known)\"))"), "Name or service not known"),
+    (requests.exceptions.ReadTimeout(
+        "HTTPConnectionPool(host='127.0.0.1', port=5681): Read timed out. (read timeout=30)"), "no answer within 30 s"),
+    (requests.exceptions.ConnectionError("refused"), "refused"),
+])
+def test_unreachable_reason_in_a_few_words(cp, error, reason):
+    cp.scripted += [error] * 4
+    with pytest.raises(KumaApiError) as info:
+        client_for(cp).get("/")
+    assert info.value.title == "control plane unreachable at http://127.0.0.1:5681 after 4 attempts"
+    assert info.value.detail == reason + "; is kuma-cp running and its API listening there?"
 
 
 def test_tls_errors_are_not_retried(cp):
