@@ -433,13 +433,16 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
     """The planned instances as items of kuma.universal.dataplane_proxies, each with its new
     token when kuma.universal.dataplane_tokens issued one (tokens: that module's tokens list).
     The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment."""
-    issued = {t["name"]: t["token"] for t in tokens or [] if t.get("token")}
+    # By mesh and name: the tokens of a whole batch (several hosts) can be given. A token without
+    # a mesh matches the instance of that name.
+    issued = {(t.get("mesh"), t["name"]): t["token"] for t in tokens or [] if t.get("token")}
     out = []
     for inst in instances or []:
         item = {"name": inst["name"], "mesh": inst["mesh"], "readiness_port": inst["readiness_port"],
                 "description": "%s replica %s in mesh %s" % (inst["service"], inst["replica"], inst["mesh"])}
-        if inst["name"] in issued:
-            item["token"] = issued[inst["name"]]
+        token = issued.get((inst["mesh"], inst["name"])) or issued.get((None, inst["name"]))
+        if token:
+            item["token"] = token
         if inst.get("transparent"):
             item["env"] = {DP_ARGS_ENV: "--transparent-proxy-config %s" % transparent_config}
         out.append(item)
