@@ -329,7 +329,11 @@ class KumaModule:
         except KumaInputError as exc:
             self.module.fail_json(**exc.to_result())
         except KumaApiError as exc:
-            self.module.fail_json(**exc.to_result())
+            result = exc.to_result()
+            hint = self.zone_hint(exc)
+            if hint:
+                result["msg"] = "%s. %s" % (result["msg"], hint)
+            self.module.fail_json(**result)
         for warning in result.pop("warnings", []) or []:
             self.module.warn(warning)
         # The invocation is masked here, not by AnsibleModule's value scrubbing, so that a
@@ -340,6 +344,24 @@ class KumaModule:
                 args[option] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
         result["invocation"] = {"module_args": args}
         self.module.exit_json(**result)
+
+    def zone_hint(self, exc):
+        """What to do instead, when a write failed because api_url is a zone control plane of a multizone
+        deployment (it refuses Meshes and global policies with 405, and cannot issue zone tokens)."""
+        if exc.method == "GET" or exc.status not in (404, 405):
+            return ""
+        if exc.status == 404 and exc.path != "/tokens/zone":
+            return ""
+        try:
+            config = self.client.get("/config")
+        except KumaApiError:
+            return ""
+        if not isinstance(config, dict) or config.get("mode") != "zone":
+            return ""
+        zone = ((config.get("multizone") or {}).get("zone") or {}).get("name") or "?"
+        what = "zone tokens" if exc.path == "/tokens/zone" else "Meshes and policies (other than zone-origin ones)"
+        return ("api_url %s is the zone control plane of zone %s: %s are owned by the global control plane; point "
+                "api_url at the global control plane's API" % (self.client.base_url, zone, what))
 
     def release_secret(self, value):
         """Let a secret given as a no_log option appear in the result.

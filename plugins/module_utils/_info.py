@@ -53,6 +53,40 @@ def summarise(overview):
         "envoy_version": envoy.get("version"),
         "kuma_dp_compatible": envoy.get("kumaDpCompatible"),
         "connect_time": subscription.get("connectTime") if online else None,
+        "zone": (overview.get("labels") or {}).get("kuma.io/zone"),
+        "dataplane": entity,
+    }
+
+
+# kind -> (overview path, entity key, insight key) of the zone proxies.
+ZONE_PROXY_OVERVIEWS = {
+    "ZoneIngress": ("/zoneingresses/_overview", "zoneIngress", "zoneIngressInsight"),
+    "ZoneEgress": ("/zoneegresses/_overview", "zoneEgress", "zoneEgressInsight"),
+}
+
+
+def summarise_zone_proxy(kind, overview):
+    """One item of the module's result from one ZoneIngressOverview or ZoneEgressOverview."""
+    _path, entity_key, insight_key = ZONE_PROXY_OVERVIEWS[kind]
+    proxy = overview.get(entity_key) or {}
+    online, subscription = subscription_state(overview.get(insight_key))
+    version = subscription.get("version") or {}
+    entity = {"type": kind, "name": overview.get("name")}
+    if overview.get("labels"):
+        entity["labels"] = overview["labels"]
+    entity.update(proxy)
+    return {
+        "name": overview.get("name"),
+        "mesh": None,
+        "labels": overview.get("labels") or {},
+        "online": online,
+        "address": (proxy.get("networking") or {}).get("address"),
+        "services": [],
+        "kuma_dp_version": (version.get("kumaDp") or {}).get("version"),
+        "envoy_version": (version.get("envoy") or {}).get("version"),
+        "kuma_dp_compatible": (version.get("envoy") or {}).get("kumaDpCompatible"),
+        "connect_time": subscription.get("connectTime") if online else None,
+        "zone": proxy.get("zone"),
         "dataplane": entity,
     }
 
@@ -60,8 +94,12 @@ def summarise(overview):
 def dataplane_info(kmod):
     p = kmod.params
     mesh = p.get("mesh")
+    kind = p.get("kind") or "Dataplane"
     errors = []
-    if mesh is not None:
+    if kind != "Dataplane":
+        errors += ["%s: a %s belongs to no mesh and has no inbound tags; drop it or use kind Dataplane" % (key, kind)
+                   for key in ("mesh", "tags") if p.get(key)]
+    elif mesh is not None:
         check_mesh(mesh, errors)
     if errors:
         raise KumaInputError(errors)
@@ -73,7 +111,11 @@ def dataplane_info(kmod):
     # Labels are matched here, not with the API's filter[labels.<key>]: Kuma 2.13 answers that
     # filter on _overview without the dataplaneInsight (every proxy would look offline).
     labels = {key: str(value) for key, value in (p.get("labels") or {}).items()}
-    path = "/meshes/%s/dataplanes/_overview" % quote_segment(mesh) if mesh else "/dataplanes/_overview"
+    if kind != "Dataplane":
+        path = ZONE_PROXY_OVERVIEWS[kind][0]
+        params = [("name", p["name"])] if p.get("name") else []
+    else:
+        path = "/meshes/%s/dataplanes/_overview" % quote_segment(mesh) if mesh else "/dataplanes/_overview"
     items = kmod.client.list(path, params)
     result = []
     for item in items:
@@ -81,6 +123,6 @@ def dataplane_info(kmod):
             continue
         if any((item.get("labels") or {}).get(key) != value for key, value in labels.items()):
             continue
-        result.append(summarise(item))
+        result.append(summarise(item) if kind == "Dataplane" else summarise_zone_proxy(kind, item))
     result.sort(key=lambda d: (d["mesh"] or "", d["name"] or ""))
     return {"changed": False, "dataplanes": result}

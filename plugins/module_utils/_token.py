@@ -3,7 +3,7 @@
 
 """Internal: dataplane tokens - issue, and decide whether a token in hand is still good.
 
-A Kuma dataplane token is an RS256 JWT. Its header "kid" is the serial of the signing key,
+A Kuma dataplane token is an RS256 JWT (a zone token too: see ensure_zone_token). Its header "kid" is the serial of the signing key,
 a mesh Secret named dataplane-token-signing-key-<mesh>-<kid> holding a PKCS#1 PEM RSA
 private key. A control plane with the memory store generates a NEW key under the SAME
 name after a restart, so the secret's existence proves nothing: the token's signature is
@@ -31,8 +31,15 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import (
 
 SIGNING_KEY_PREFIX = "dataplane-token-signing-key-"
 REVOCATIONS_PREFIX = "dataplane-token-revocations-"
+# Zone tokens (zone ingress and egress): GlobalSecrets of the control plane that issues them (the global one
+# for a federated zone); the same RS256 scheme, claims Zone and Scope.
+ZONE_SIGNING_KEY_PREFIX = "zone-token-signing-key-"
+ZONE_REVOCATIONS = "zone-token-revocations"
+ZONE_SCOPES = ("ingress", "egress")
 # DER of the DigestInfo AlgorithmIdentifier for SHA-256 (RFC 8017, section 9.2, note 1).
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+# Kuma's zone names: DNS-1123 labels/subdomains (a zone CP refuses others at start).
+_ZONE_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 _PEM_RE = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
 
 
@@ -196,24 +203,33 @@ def assess_token(client, token, name, mesh, tags, renew_before_ns):
         return "expiring", claims
     kid = header.get("kid")
     secret_name = SIGNING_KEY_PREFIX + mesh + ("-%s" % kid if kid not in (None, "") else "")
-    secret = client.get("/meshes/%s/secrets/%s" % (quote_segment(mesh), quote_segment(secret_name)))
+    reason = _verify(client, "/meshes/%s/secrets/%s" % (quote_segment(mesh), quote_segment(secret_name)),
+                     signing_input, signature, "/global-secrets/%s" % quote_segment(REVOCATIONS_PREFIX + mesh),
+                     claims)
+    return reason, claims
+
+
+def _verify(client, key_path, signing_input, signature, revocations_path, claims):
+    """'valid', or why not: the key at key_path no longer verifies the signature ('key_rotated'), or the
+    token's id is in the revocation secret at revocations_path ('revoked')."""
+    secret = client.get(key_path)
     if not secret or not secret.get("data"):
-        return "key_rotated", claims
+        return "key_rotated"
     try:
         n, e = rsa_public_numbers(base64.b64decode(secret["data"]))
     except (TokenFormatError, ValueError, IndexError, binascii.Error):
-        return "key_rotated", claims
+        return "key_rotated"
     if not rs256_verify(signing_input, signature, n, e):
-        return "key_rotated", claims
-    revoked = client.get("/global-secrets/%s" % quote_segment(REVOCATIONS_PREFIX + mesh))
+        return "key_rotated"
+    revoked = client.get(revocations_path)
     if revoked and revoked.get("data") and claims.get("jti"):
         try:
             ids = base64.b64decode(revoked["data"]).decode("utf-8").strip().split(",")
         except (ValueError, binascii.Error):
             ids = []
         if claims["jti"] in ids:
-            return "revoked", claims
-    return "valid", claims
+            return "revoked"
+    return "valid"
 
 
 def ensure_token(kmod):
@@ -221,14 +237,7 @@ def ensure_token(kmod):
     errors = []
     check_name_and_mesh(p["name"], p["mesh"], errors)
     tags = normalise_tags(p.get("tags"), errors)
-    valid_for = p.get("valid_for") or ""
-    if valid_for:
-        nanos = parse_go_duration(valid_for)
-        if nanos is None or nanos <= 0:
-            errors.append("valid_for: %r is not a positive Go duration such as '720h' or '8760h'" % valid_for)
-    renew_before = parse_go_duration(p.get("renew_before") or "0")
-    if renew_before is None or renew_before < 0:
-        errors.append("renew_before: %r is not a Go duration such as '24h'" % p.get("renew_before"))
+    valid_for, renew_before = _check_validity(p, errors)
     if errors:
         raise KumaInputError(errors)
 
@@ -244,6 +253,75 @@ def ensure_token(kmod):
     if valid_for:
         body["validFor"] = valid_for
     _status, token = kmod.client.request("POST", "/tokens/dataplane", body=body)
+    token = str(token).strip()
+    try:
+        _header, claims, _si, _sig = decode_jwt(token)
+        expires_at = _iso(claims.get("exp"))
+    except TokenFormatError:
+        expires_at = None
+    return {"changed": True, "token": token, "reason": reason, "expires_at": expires_at}
+
+
+def _check_validity(p, errors):
+    valid_for = p.get("valid_for") or ""
+    if valid_for:
+        nanos = parse_go_duration(valid_for)
+        if nanos is None or nanos <= 0:
+            errors.append("valid_for: %r is not a positive Go duration such as '720h' or '8760h'" % valid_for)
+    renew_before = parse_go_duration(p.get("renew_before") or "0")
+    if renew_before is None or renew_before < 0:
+        errors.append("renew_before: %r is not a Go duration such as '24h'" % p.get("renew_before"))
+    return valid_for, renew_before
+
+
+def assess_zone_token(client, token, zone, scope, renew_before_ns):
+    """Why the zone token in hand must be replaced, or 'valid'. Returns (reason, claims or None)."""
+    try:
+        header, claims, signing_input, signature = decode_jwt(token)
+    except TokenFormatError:
+        return "malformed", None
+    if header.get("alg") != "RS256" or "Zone" not in claims:
+        return "malformed", claims
+    held = claims.get("Scope") if isinstance(claims.get("Scope"), list) else []
+    if str(claims.get("Zone")) != zone or sorted({str(s) for s in held}) != scope:
+        return "claims_mismatch", claims
+    exp = claims.get("exp")
+    if isinstance(exp, (int, float)) and exp - time.time() <= renew_before_ns / 1e9:
+        return "expiring", claims
+    kid = header.get("kid")
+    key_name = ZONE_SIGNING_KEY_PREFIX + (str(kid) if kid not in (None, "") else "1")
+    reason = _verify(client, "/global-secrets/%s" % quote_segment(key_name), signing_input, signature,
+                     "/global-secrets/%s" % ZONE_REVOCATIONS, claims)
+    return reason, claims
+
+
+def ensure_zone_token(kmod):
+    """A zone token for zone ingress/egress proxies (POST /tokens/zone), or the one in hand while good."""
+    p = kmod.params
+    errors = []
+    zone = p.get("zone") or ""
+    if not _ZONE_RE.match(zone):
+        errors.append("zone: %r is not a zone name (lowercase letters, digits and '-', 1 to 253 characters, "
+                      "starting and ending with a letter or digit)" % zone)
+    scope = sorted({str(s) for s in p.get("scope") or []})
+    bad = [s for s in scope if s not in ZONE_SCOPES]
+    if not scope or bad:
+        errors.append("scope: %r; give one or both of %s" % (p.get("scope"), ", ".join(ZONE_SCOPES)))
+    valid_for, renew_before = _check_validity(p, errors)
+    if errors:
+        raise KumaInputError(errors)
+    current = (p.get("current_token") or "").strip()
+    reason = "missing"
+    if current:
+        reason, claims = assess_zone_token(kmod.client, current, zone, scope, renew_before)
+        if reason == "valid":
+            return {"changed": False, "token": current, "reason": reason, "expires_at": _iso(claims.get("exp"))}
+    if kmod.check_mode:
+        return {"changed": True, "token": "", "reason": reason, "expires_at": None}
+    body = {"zone": zone, "scope": scope}
+    if valid_for:
+        body["validFor"] = valid_for
+    _status, token = kmod.client.request("POST", "/tokens/zone", body=body)
     token = str(token).strip()
     try:
         _header, claims, _si, _sig = decode_jwt(token)

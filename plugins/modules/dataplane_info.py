@@ -13,14 +13,21 @@ description:
     and reports, for each, whether its proxy is connected and which kuma-dp and Envoy it runs.
   - A proxy is online while one of its xDS subscriptions has a connect time and no disconnect time
     (Kuma has no status field). Use with C(until) to wait for proxies.
+  - With O(kind=ZoneIngress) or V(ZoneEgress), the zone proxies of a multizone deployment instead
+    (C(GET /zoneingresses/_overview), C(GET /zoneegresses/_overview)); they belong to no mesh.
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
   - kuma.universal.connection
   - kuma.universal.attributes.INFO_MODULE
 options:
+  kind:
+    description: What to list - Dataplanes (sidecars and gateways), or zone ingresses or zone egresses.
+    type: str
+    choices: [Dataplane, ZoneIngress, ZoneEgress]
+    default: Dataplane
   mesh:
-    description: Only this mesh; every mesh when omitted.
+    description: Only this mesh; every mesh when omitted. Not with O(kind=ZoneIngress) or V(ZoneEgress).
     type: str
   name:
     description: Only the Dataplane of this exact name.
@@ -65,9 +72,12 @@ dataplanes:
       type: str
       sample: redis-1
     mesh:
-      description: Its mesh.
+      description: Its mesh (null for a zone proxy).
       type: str
       sample: default
+    zone:
+      description: Its zone (set by a zone control plane; the label C(kuma.io/zone) of a Dataplane); null on a standalone one.
+      type: str
     labels:
       description: All its labels, those the control plane adds (C(kuma.io/*)) included.
       type: dict
@@ -107,6 +117,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._info import datapl
 
 def main():
     argument_spec = {
+        "kind": {"type": "str", "choices": ["Dataplane", "ZoneIngress", "ZoneEgress"], "default": "Dataplane"},
         "mesh": {"type": "str"},
         "name": {"type": "str"},
         "tags": {"type": "dict"},

@@ -68,8 +68,24 @@ options:
         description: A comment line for the environment file.
         type: str
       token:
-        description: A new dataplane token to write; omit to keep the token file on the host.
+        description:
+          - A new token to write (a dataplane token, or a zone token for a zone proxy); omit to keep the token file
+            on the host.
         type: str
+      proxy_type:
+        description:
+          - V(dataplane) (a sidecar - its Dataplane is registered through the API beforehand, and kuma-dp gets only its
+            name and mesh), or a zone proxy of a multizone deployment, V(ingress) or V(egress) (Kuma 2.x
+            C(kuma-dp run --proxy-type) with the O(proxies[].resource) it registers itself when it connects).
+        type: str
+        choices: [dataplane, ingress, egress]
+        default: dataplane
+      resource:
+        description:
+          - With O(proxies[].proxy_type=ingress) or V(egress), required - the C(ZoneIngress) or C(ZoneEgress) entity
+            (C(type), C(name) equal to O(proxies[].name), C(networking)), written into the environment file as
+            C(KUMA_DATAPLANE_RUNTIME_RESOURCE) (one line of JSON). O(proxies[].mesh) is not used then.
+        type: dict
       env:
         description:
           - Settings of this proxy only, written after O(env) (a name given in both takes this value), for example
@@ -183,6 +199,7 @@ files:
 """
 
 import grp
+import json
 import os
 import pwd
 import shutil
@@ -365,8 +382,17 @@ class Host:
             "KUMA_READINESS_PORT": str(proxy["readiness_port"]),
         })
         lines = ["# Ansible managed: kuma.universal.dataplane_proxies",
-                 "# kuma-dp@%s: %s" % (proxy["name"], proxy.get("description") or "mesh %s" % proxy["mesh"]),
-                 "# No Dataplane template here: the entity is registered through the API beforehand."]
+                 "# kuma-dp@%s: %s" % (proxy["name"], proxy.get("description") or "mesh %s" % proxy["mesh"])]
+        if proxy.get("proxy_type", "dataplane") == "dataplane":
+            lines.append("# No Dataplane template here: the entity is registered through the API beforehand.")
+        else:
+            # kuma-dp refuses a name or mesh beside a resource (it takes both from the resource), and registers the
+            # zone proxy itself when it connects. systemd keeps a single-quoted value as it is.
+            del env["KUMA_DATAPLANE_NAME"], env["KUMA_DATAPLANE_MESH"]
+            env["KUMA_DATAPLANE_PROXY_TYPE"] = proxy["proxy_type"]
+            env["KUMA_DATAPLANE_RUNTIME_RESOURCE"] = "'%s'" % zone_resource_json(proxy["resource"])
+            lines.append("# A zone %s: kuma-dp registers the %s below when it connects." % (
+                proxy["proxy_type"], proxy["resource"].get("type")))
         lines += ["%s=%s" % (k, v) for k, v in env.items()]
         return "\n".join(lines) + "\n"
 
@@ -423,6 +449,37 @@ class Host:
         return restart, start, enable
 
 
+ZONE_PROXY_TYPES = {"ingress": "ZoneIngress", "egress": "ZoneEgress"}
+
+
+def zone_resource_json(resource):
+    """The zone proxy's entity as one line of JSON, keys sorted (a stable environment file)."""
+    return json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def check_proxy_kind(index, proxy):
+    """Problems with proxy_type / resource of proxies[index], each naming the field."""
+    where = "proxies[%d]" % index
+    kind = proxy.get("proxy_type") or "dataplane"
+    resource = proxy.get("resource")
+    if kind == "dataplane":
+        return ["%s.resource: only a zone proxy (proxy_type ingress or egress) takes one" % where] if resource else []
+    wanted = ZONE_PROXY_TYPES[kind]
+    if not resource:
+        return ["%s.resource: required with proxy_type %s (the %s entity)" % (where, kind, wanted)]
+    errors = []
+    if resource.get("type") != wanted:
+        errors.append("%s.resource.type: must be %s for proxy_type %s, got %r" % (where, wanted, kind, resource.get("type")))
+    if resource.get("name") != proxy["name"]:
+        errors.append("%s.resource.name: must be the proxy's name %r, got %r" % (where, proxy["name"], resource.get("name")))
+    if not isinstance(resource.get("networking"), dict):
+        errors.append("%s.resource.networking: required (address, port, ...)" % where)
+    text = zone_resource_json(resource)
+    if "'" in text or "\\" in text:
+        errors.append("%s.resource: values may not contain a single quote or a backslash" % where)
+    return errors
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -433,6 +490,8 @@ def main():
                 "readiness_port": {"type": "int"},
                 "description": {"type": "str"},
                 "token": {"type": "str", "no_log": True},
+                "proxy_type": {"type": "str", "choices": ["dataplane", "ingress", "egress"], "default": "dataplane"},
+                "resource": {"type": "dict"},
                 "env": {"type": "dict"},
             }},
             "env": {"type": "dict", "default": {}},
@@ -459,6 +518,7 @@ def main():
             errors.append("proxies[%d].name: %s is already given as proxies[%d]" % (index, name, names.index(name)))
         if module.params["step"] == "converge" and not proxy.get("readiness_port"):
             errors.append("proxies[%d].readiness_port: required with step=converge" % index)
+        errors.extend(check_proxy_kind(index, proxy))
     for key in module.params["env"]:
         if not str(key).replace("_", "").isalnum() or "\n" in str(module.params["env"][key] or ""):
             errors.append("env.%s: names are letters, digits and _; values are one line" % key)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._token import (
-    assess_token, decode_jwt, normalise_tags, rs256_verify, rsa_public_numbers,
+    assess_token, assess_zone_token, decode_jwt, normalise_tags, rs256_verify, rsa_public_numbers,
 )
 
 crypto = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -117,3 +117,49 @@ def test_tags_normalised_to_sorted_lists():
     normalise_tags({"bad tag": "x", "t": "a/b"}, errors)
     assert errors == ["tags['bad tag']: tag name must consist of letters, digits and . - _ : /",
                       "tags['t']: tag value 'a/b' must consist of letters, digits and . - _ : (no '/' or spaces)"]
+
+
+# -- zone tokens ---------------------------------------------------------------------------
+def make_zone_token(key=KEY, kid="1", **claims):
+    header = {"alg": "RS256", "kid": kid, "typ": "JWT"}
+    body = {"Zone": "zone-1", "Scope": ["ingress"], "exp": int(time.time()) + 30 * 86400, "jti": "zone-id-1"}
+    body.update(claims)
+    signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(body).encode())).encode()
+    return signing_input.decode() + "." + b64url(key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256()))
+
+
+class GlobalSecrets:
+    """The global control plane's zone signing key and zone revocation list (GlobalSecrets)."""
+
+    def __init__(self, key=KEY, revoked=None):
+        self.key, self.revoked, self.paths = key, revoked, []
+
+    def get(self, path):
+        self.paths.append(path)
+        if path == "/global-secrets/zone-token-signing-key-1" and self.key is not None:
+            return {"type": "GlobalSecret", "data": base64.b64encode(pem(self.key)).decode()}
+        if path == "/global-secrets/zone-token-revocations" and self.revoked:
+            return {"data": base64.b64encode(",".join(self.revoked).encode()).decode()}
+        return None
+
+
+def test_zone_token_kept_while_good():
+    secrets = GlobalSecrets()
+    reason, claims = assess_zone_token(secrets, make_zone_token(), "zone-1", ["ingress"], 24 * 3600 * 10**9)
+    assert reason == "valid" and claims["Zone"] == "zone-1"
+    assert secrets.paths == ["/global-secrets/zone-token-signing-key-1", "/global-secrets/zone-token-revocations"]
+
+
+@pytest.mark.parametrize("token, zone, scope, secrets, reason", [
+    ("not-a-jwt", "zone-1", ["ingress"], GlobalSecrets(), "malformed"),
+    (make_token(), "zone-1", ["ingress"], GlobalSecrets(), "malformed"),  # a dataplane token
+    (make_zone_token(), "zone-2", ["ingress"], GlobalSecrets(), "claims_mismatch"),
+    (make_zone_token(), "zone-1", ["egress"], GlobalSecrets(), "claims_mismatch"),
+    (make_zone_token(), "zone-1", ["egress", "ingress"], GlobalSecrets(), "claims_mismatch"),
+    (make_zone_token(exp=int(time.time()) + 3600), "zone-1", ["ingress"], GlobalSecrets(), "expiring"),
+    (make_zone_token(), "zone-1", ["ingress"], GlobalSecrets(key=None), "key_rotated"),
+    (make_zone_token(), "zone-1", ["ingress"], GlobalSecrets(key=OTHER_KEY), "key_rotated"),
+    (make_zone_token(), "zone-1", ["ingress"], GlobalSecrets(revoked=["x", "zone-id-1"]), "revoked"),
+])
+def test_zone_token_replaced_with_a_reason(token, zone, scope, secrets, reason):
+    assert assess_zone_token(secrets, token, zone, scope, 24 * 3600 * 10**9)[0] == reason

@@ -211,3 +211,46 @@ def test_a_bad_proxy_env_is_refused_naming_it(host, capsys):
     assert result["failed"] is True
     assert "proxies[0].env.A B" in result["msg"] and "proxies[1].env.X" in result["msg"]
     assert host["calls"] == [] and not os.path.exists(host["config"])
+
+
+INGRESS = {"name": "zone-ingress", "readiness_port": 9910, "token": "zone.token.x", "proxy_type": "ingress",
+           "resource": {"type": "ZoneIngress", "name": "zone-ingress",
+                        "networking": {"address": "10.0.0.5", "port": 10001, "advertisedAddress": "10.0.0.5",
+                                       "advertisedPort": 10001}}}
+
+
+def test_a_zone_proxy_gets_its_resource_and_type_and_no_name_or_mesh(host, capsys):
+    result = run(dataplane_proxies, args(host, TWO + [INGRESS]), capsys)
+    assert result["changed"] is True and "zone-ingress" in result["started"]
+    env = read(os.path.join(host["config"], "zone-ingress.env"))
+    assert "KUMA_DATAPLANE_PROXY_TYPE=ingress\n" in env
+    assert ("KUMA_DATAPLANE_RUNTIME_RESOURCE='{\"name\":\"zone-ingress\",\"networking\":{\"address\":\"10.0.0.5\","
+            "\"advertisedAddress\":\"10.0.0.5\",\"advertisedPort\":10001,\"port\":10001},\"type\":\"ZoneIngress\"}'\n") in env
+    assert "KUMA_DATAPLANE_NAME" not in env and "KUMA_DATAPLANE_MESH" not in env
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/zone-ingress\n" % host["config"] in env
+    token = os.path.join(host["config"], "tokens", "zone-ingress")
+    assert read(token) == "zone.token.x" and stat.S_IMODE(os.stat(token).st_mode) == 0o600
+    assert "zone.token.x" not in str(result)
+    # The sidecars' files are as before.
+    assert "KUMA_DATAPLANE_NAME=redis-1\n" in read(os.path.join(host["config"], "redis-1.env"))
+    # A moved port rewrites the file and restarts only that proxy.
+    host["active"].update({"redis-0", "redis-1", "zone-ingress"})
+    host["enabled"].update({"redis-0", "redis-1", "zone-ingress"})
+    moved = dict(INGRESS, token=None, resource=dict(INGRESS["resource"], networking=dict(
+        INGRESS["resource"]["networking"], advertisedPort=20001)))
+    result = run(dataplane_proxies, args(host, TWO + [moved]), capsys)
+    assert result["restarted"] == ["zone-ingress"]
+
+
+@pytest.mark.parametrize("proxy, message", [
+    (dict(INGRESS, resource=None), "proxies[0].resource: required with proxy_type ingress (the ZoneIngress entity)"),
+    (dict(INGRESS, proxy_type="egress"), "proxies[0].resource.type: must be ZoneEgress for proxy_type egress"),
+    (dict(INGRESS, resource=dict(INGRESS["resource"], name="other")), "proxies[0].resource.name: must be the proxy's name"),
+    (dict(INGRESS, resource={"type": "ZoneIngress", "name": "zone-ingress"}), "proxies[0].resource.networking: required"),
+    (dict(INGRESS, resource=dict(INGRESS["resource"], labels={"a": "it's"})), "single quote or a backslash"),
+    (dict(TWO[0], resource={"type": "ZoneIngress"}), "proxies[0].resource: only a zone proxy"),
+])
+def test_a_bad_zone_proxy_is_refused_naming_the_field(host, capsys, proxy, message):
+    result = run(dataplane_proxies, args(host, [proxy]), capsys)
+    assert result["failed"] is True and message in result["msg"]
+    assert host["calls"] == [] and not os.path.exists(host["config"])

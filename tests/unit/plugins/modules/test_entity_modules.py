@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.kuma.universal.plugins.modules import (
-    dataplane, dataplane_info, dataplane_token, mesh, resource,
+    dataplane, dataplane_info, dataplane_token, mesh, resource, zone_token,
 )
 from ansible_collections.kuma.universal.tests.unit.fakecp import response, run_module as run
 
@@ -128,7 +128,7 @@ def test_dataplane_info_online_from_subscriptions(cp, capsys):
     assert result["dataplanes"] == [{
         "name": "redis-1", "mesh": "default", "labels": {"a": "b"}, "online": True, "address": "10.0.0.1",
         "services": ["redis"], "kuma_dp_version": "2.14.3", "envoy_version": "1.38.2", "kuma_dp_compatible": True,
-        "connect_time": "t2",
+        "connect_time": "t2", "zone": None,
         "dataplane": {"type": "Dataplane", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
                       "networking": overview["dataplane"]["networking"]}}]
     assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"
@@ -244,3 +244,63 @@ def test_resource_fails_naming_the_fields_the_cp_did_not_keep(cp, capsys):
     assert run(resource, args, capsys)["changed"] is False
     reads = [r for r in cp.requests if r[0] == "GET" and r[1] == "/meshes/default/meshtimeouts/typo"]
     assert len(reads) == 2 + 2 + 2 + 1  # before each run, and once more after each write
+
+
+def test_zone_token_issue_check_mode_and_input_errors(cp, capsys):
+    result = run(zone_token, {"zone": "zone-1", "scope": ["ingress"]}, capsys, check_mode=True)
+    assert result == {**result, "changed": True, "token": "", "reason": "missing"}
+    assert cp.writes() == []
+    cp.scripted.append(response(200, text="z.t.k"))
+    result = run(zone_token, {"zone": "zone-1", "scope": ["ingress", "egress"], "valid_for": "720h"}, capsys)
+    assert result["token"] == "z.t.k" and result["changed"] is True
+    assert cp.requests[-1][:3] == ("POST", "/tokens/zone", {"zone": "zone-1", "scope": ["egress", "ingress"],
+                                                            "validFor": "720h"})
+    requests_before = len(cp.requests)
+    result = run(zone_token, {"zone": "Zone_1", "scope": ["ingress"], "valid_for": "soon"}, capsys)
+    assert result["failed"] and "zone: 'Zone_1' is not a zone name" in result["msg"]
+    assert "valid_for: 'soon'" in result["msg"] and len(cp.requests) == requests_before
+    result = run(zone_token, {"zone": "zone-1", "scope": ["gateway"]}, capsys)
+    assert result["failed"] and "scope" in result["msg"] and "gateway" in result["msg"]
+
+
+def test_zone_cp_refusals_name_the_global_control_plane(cp, capsys):
+    config = {"mode": "zone", "multizone": {"zone": {"name": "zone-2"}}}
+    cp.scripted += [response(404, {"title": "Signing Key not found", "detail": "no signing key with KID 1"}),
+                    response(200, config)]
+    result = run(zone_token, {"zone": "zone-2", "scope": ["ingress"]}, capsys)
+    assert result["failed"] and "Signing Key not found" in result["msg"]
+    assert "is the zone control plane of zone zone-2: zone tokens are owned by the global control plane" in result["msg"]
+    answers = {"/config": config}
+    handle = cp.handle
+
+    def zone_cp(method, path, body, params=None):
+        if method == "PUT":
+            return response(405, {"title": "Method not allowed", "detail": "On zone control plane you can only"})
+        if path in answers:
+            return response(200, answers[path])
+        return handle(method, path, body, params)
+
+    cp.handle = zone_cp
+    result = run(mesh, {"name": "other"}, capsys)
+    assert result["failed"] and "Meshes and policies (other than zone-origin ones) are owned by the global" in result["msg"]
+    # A standalone CP's refusal gets no hint.
+    answers["/config"] = {"mode": "standalone"}
+    result = run(mesh, {"name": "other"}, capsys)
+    assert result["failed"] and "HTTP 405" in result["msg"] and "global" not in result["msg"]
+
+
+def test_dataplane_info_lists_zone_ingresses(cp, capsys):
+    overview = {"items": [{"type": "ZoneIngressOverview", "name": "zone-ingress", "labels": {"kuma.io/zone": "zone-1"},
+                           "zoneIngress": {"zone": "zone-1", "networking": {"address": "10.0.0.5", "port": 10001}},
+                           "zoneIngressInsight": {"subscriptions": [
+                               {"connectTime": "2026-11-26T09:00:00Z",
+                                "version": {"kumaDp": {"version": "2.14.3"}, "envoy": {"version": "1.38.2"}}}]}}]}
+    cp.scripted.append(response(200, overview))
+    result = run(dataplane_info, {"kind": "ZoneIngress", "name": "zone-ingress"}, capsys)
+    assert cp.requests[-1][1] == "/zoneingresses/_overview"
+    [item] = result["dataplanes"]
+    assert item["online"] is True and item["zone"] == "zone-1" and item["mesh"] is None
+    assert item["kuma_dp_version"] == "2.14.3" and item["address"] == "10.0.0.5"
+    assert item["dataplane"]["type"] == "ZoneIngress"
+    result = run(dataplane_info, {"kind": "ZoneEgress", "mesh": "default"}, capsys)
+    assert result["failed"] and "mesh: a ZoneEgress belongs to no mesh" in result["msg"]
