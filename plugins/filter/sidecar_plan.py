@@ -41,6 +41,13 @@ DP_ARGS_ENV = "KUMA_DP_ARGS"
 TRANSPARENT_CONFIG = "/etc/kuma/transparent-proxy.yaml"
 PORT_MIN = 1
 PORT_MAX = 65535
+# Zone proxies of a multizone deployment (kuma_zone_proxies of a host), in the Kuma 2.x form: kuma-dp
+# --proxy-type ingress|egress with a ZoneIngress / ZoneEgress entity and a zone token. Kuma 3.x replaces
+# them with Dataplane listeners and MeshZoneAddress: a second form would sit beside this one.
+ZONE_PROXY_KEYS = ("type", "name", "address", "port", "advertised_address", "advertised_port", "admin_port",
+                   "readiness_port")
+ZONE_PROXY_KINDS = {"ingress": ("ZoneIngress", 10001), "egress": ("ZoneEgress", 10002)}
+ZONE_PROXY_FORMS = ("zone_proxy",)
 
 
 def host_slug(host_short):
@@ -123,6 +130,7 @@ class Planner:
                  "the outbound redirect port", minimum=PORT_MIN))
         self.transparent_where = None  # the first sidecar marked transparent (one per host)
         self.instances = []
+        self.zone_proxies = []
         self.taken = []  # (port, what, owner) in the order the ports were taken
         self.model_errors_seen = set()  # one report per sidecar and message, not one per replica
 
@@ -320,7 +328,7 @@ class Planner:
         """One port per proxy without an explicit one (planned[key]): the first free ports from base."""
         used = {port for port, _what, _owner in self.taken}
         nxt = base
-        for planned in self.instances:
+        for planned in self.instances + (self.zone_proxies if key == "readiness_port" else []):
             if planned[key]:
                 continue
             while nxt in used:
@@ -357,7 +365,69 @@ class Planner:
             else:
                 first[port] = (what, owner)
 
-    def plan(self, sidecars):
+    # -- zone proxies ----------------------------------------------------------------------
+    def add_zone_proxies(self, zone_proxies, zone, form):
+        if zone_proxies in (None, ""):
+            return
+        if not isinstance(zone_proxies, list):
+            self.errors.append("kuma_zone_proxies: must be a list of zone proxies, got %r" % (zone_proxies,))
+            return
+        if zone_proxies and form not in ZONE_PROXY_FORMS:
+            self.errors.append("sidecar_zone_proxy_form: %r; implemented: %s (Kuma 2.x ZoneIngress and ZoneEgress)"
+                               % (form, ", ".join(ZONE_PROXY_FORMS)))
+            return
+        if zone_proxies and not zone:
+            self.errors.append("kuma_zone_proxies: a zone ingress or egress runs in a zone: set kuma_zone on %s "
+                               "(the zone of its control plane)" % self.host)
+            return
+        for index, item in enumerate(zone_proxies):
+            self._add_zone_proxy("kuma_zone_proxies[%d]" % index, item)
+
+    def _add_zone_proxy(self, where, item):
+        if not isinstance(item, dict):
+            self.errors.append("%s: must be a dictionary (type, port, ...), got %r" % (where, item))
+            return
+        errors = []
+        errors += ["%s.%s: unknown field; allowed: %s" % (where, key, ", ".join(ZONE_PROXY_KEYS))
+                   for key in item if key not in ZONE_PROXY_KEYS]
+        kind = item.get("type")
+        if kind not in ZONE_PROXY_KINDS:
+            self.errors.extend(errors + ["%s.type: %r; give ingress or egress" % (where, kind)])
+            return
+        entity, default_port = ZONE_PROXY_KINDS[kind]
+        if kind == "egress":
+            errors += ["%s.%s: a zone egress is not reached from other zones; only an ingress takes it" % (where, key)
+                       for key in ("advertised_address", "advertised_port") if item.get(key) is not None]
+        inst = _Instance(str(item.get("name") or "zone-%s-%s" % (kind, self.slug)))
+        ports = {}
+        for key, what, default in (("port", "%s port" % entity, default_port),
+                                   ("advertised_port", "advertised port", None),
+                                   ("admin_port", "admin port", None), ("readiness_port", "readiness port", None)):
+            value = item.get(key, default)
+            ports[key] = None
+            if value is not None:
+                number = _int(value, "%s.%s" % (where, key), errors, "the %s" % what, minimum=PORT_MIN)
+                # The advertised port is where other zones reach it (a NAT or load balancer may sit between).
+                ports[key] = number if key == "advertised_port" or number is None else inst.take(number, what)
+        address = item.get("address") or self.address
+        if not address:
+            errors.append("%s.address: required (the host has no default address)" % where)
+        if any(z["name"] == inst.name for z in self.zone_proxies) or any(i["name"] == inst.name for i in self.instances):
+            errors.append("%s: the name %s is given twice on %s (set name: to tell them apart)" % (where, inst.name, self.host))
+        self.errors.extend(errors)
+        if errors:
+            return
+        networking = {"address": address, "port": ports["port"]}
+        if kind == "ingress":
+            networking["advertisedAddress"] = item.get("advertised_address") or address
+            networking["advertisedPort"] = ports["advertised_port"] or ports["port"]
+        if ports["admin_port"]:
+            networking["admin"] = {"port": ports["admin_port"]}
+        self.taken.extend((port, what, inst.name) for port, what in inst.ports)
+        self.zone_proxies.append({"name": inst.name, "type": kind, "readiness_port": ports["readiness_port"],
+                                  "resource": {"type": entity, "name": inst.name, "networking": networking}})
+
+    def plan(self, sidecars, zone_proxies=None, zone=None, zone_proxy_form="zone_proxy"):
         if sidecars in (None, ""):
             sidecars = []
         if not isinstance(sidecars, list):
@@ -365,10 +435,11 @@ class Planner:
             sidecars = []
         for index, sidecar in enumerate(sidecars):
             self.add_sidecar(index, sidecar)
+        self.add_zone_proxies(zone_proxies, zone, zone_proxy_form)
         self.allocate_readiness_ports()
         self.allocate_metrics_ports()
         self.check_ports()
-        return {"instances": self.instances, "errors": self.errors,
+        return {"instances": self.instances, "errors": self.errors, "zone_proxies": self.zone_proxies,
                 "transparent": [i["name"] for i in self.instances if i["transparent"]],
                 "exclude_inbound_ports": self.exclude_inbound_ports()}
 
@@ -390,18 +461,22 @@ class Planner:
                         match = LEGACY_INBOUND_RE.match(str(item.get("interface", "")))
                         if match:
                             ports.add(int(match.group("port")))
+        for zone_proxy in self.zone_proxies:
+            networking = zone_proxy["resource"]["networking"]
+            ports.update(int(p) for p in (networking["port"], (networking.get("admin") or {}).get("port"),
+                                          zone_proxy["readiness_port"]) if p)
         return sorted(ports)
 
 
 def sidecar_plan(sidecars, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
                  port_stride=1, readiness_port_base=9902, metrics_port_base=None, redirect_port_inbound=15006,
-                 redirect_port_outbound=15001):
+                 redirect_port_outbound=15001, zone_proxies=None, zone=None, zone_proxy_form="zone_proxy"):
     """The filter: see plugins/filter/sidecar_plan.yml."""
     if not host:
         raise AnsibleFilterError("kuma.universal.sidecar_plan: host (the inventory_hostname) is required")
     planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base,
                       metrics_port_base, redirect_port_inbound, redirect_port_outbound)
-    return planner.plan(sidecars)
+    return planner.plan(sidecars, zone_proxies, zone, zone_proxy_form)
 
 
 def sidecar_metrics_policies(instances, prometheus=None):
@@ -429,13 +504,17 @@ def sidecar_dataplanes(instances):
     return [{k: i[k] for k in DATAPLANE_FIELDS} for i in instances or []]
 
 
-def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFIG):
-    """The planned instances as items of kuma.universal.dataplane_proxies, each with its new
-    token when kuma.universal.dataplane_tokens issued one (tokens: that module's tokens list).
+def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFIG, zone_proxies=None,
+                    zone_tokens=None):
+    """The planned instances (then the planned zone proxies) as items of kuma.universal.dataplane_proxies, each
+    with its new token when kuma.universal.dataplane_tokens or kuma.universal.zone_token issued one (tokens: a
+    list of name and token; zone_tokens: the results of a kuma.universal.zone_token loop over the zone proxies).
     The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment."""
     # By mesh and name: the tokens of a whole batch (several hosts) can be given. A token without
     # a mesh matches the instance of that name.
     issued = {(t.get("mesh"), t["name"]): t["token"] for t in tokens or [] if t.get("token")}
+    zone_issued = {r["item"]["name"]: r["token"] for r in zone_tokens or []
+                   if r.get("changed") and r.get("token") and isinstance(r.get("item"), dict)}
     out = []
     for inst in instances or []:
         item = {"name": inst["name"], "mesh": inst["mesh"], "readiness_port": inst["readiness_port"],
@@ -445,6 +524,14 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
             item["token"] = token
         if inst.get("transparent"):
             item["env"] = {DP_ARGS_ENV: "--transparent-proxy-config %s" % transparent_config}
+        out.append(item)
+    for zone_proxy in zone_proxies or []:
+        item = {"name": zone_proxy["name"], "readiness_port": zone_proxy["readiness_port"],
+                "proxy_type": zone_proxy["type"], "resource": zone_proxy["resource"],
+                "description": "zone %s" % zone_proxy["type"]}
+        token = zone_issued.get(zone_proxy["name"]) or issued.get((None, zone_proxy["name"]))
+        if token:
+            item["token"] = token
         out.append(item)
     return out
 

@@ -301,7 +301,8 @@ def test_sidecar_settings_override_the_role_defaults():
 
 @pytest.mark.parametrize("empty", [None, "", []])
 def test_no_sidecars_plan_nothing(empty):
-    assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": []}
+    assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": [],
+                           "zone_proxies": []}
 
 
 def test_a_list_is_required():
@@ -422,3 +423,73 @@ def test_transparent_refusals_name_the_field(sidecars, field, message):
 def test_a_transparent_sidecar_scaled_to_zero_leaves_room_for_another():
     result = plan([dict(BACKEND_TP, replicas=0), dict(BACKEND_TP, service="api", inbound=[{"port": 8001}])])
     assert result["errors"] == [] and result["transparent"] == ["api-redis-vm-0"]
+
+
+# -- zone proxies (multizone) ------------------------------------------------------------------
+ZREDIS = [{"service": "redis", "inbound": [{"port": 9000, "service_port": 6379}]}]
+
+
+def test_zone_proxies_get_their_entity_default_ports_and_readiness_ports():
+    result = plan(ZREDIS, zone="zone-2", zone_proxies=[
+        {"type": "ingress", "advertised_address": "203.0.113.5", "advertised_port": 30001},
+        {"type": "egress", "admin_port": 9950}])
+    assert result["errors"] == []
+    ingress, egress = result["zone_proxies"]
+    assert ingress == {"name": "zone-ingress-redis-vm", "type": "ingress", "readiness_port": 9903,
+                       "resource": {"type": "ZoneIngress", "name": "zone-ingress-redis-vm", "networking": {
+                           "address": ADDRESS, "port": 10001, "advertisedAddress": "203.0.113.5",
+                           "advertisedPort": 30001}}}
+    assert egress["resource"] == {"type": "ZoneEgress", "name": "zone-egress-redis-vm",
+                                  "networking": {"address": ADDRESS, "port": 10002, "admin": {"port": 9950}}}
+    assert egress["readiness_port"] == 9904  # after the sidecar's 9902 and the ingress's 9903
+    # An ingress advertises its own address and port unless told otherwise.
+    [alone] = plan([], zone="zone-2", zone_proxies=[{"type": "ingress"}])["zone_proxies"]
+    assert alone["resource"]["networking"]["advertisedAddress"] == ADDRESS
+    assert alone["resource"]["networking"]["advertisedPort"] == 10001
+
+
+def test_zone_proxies_become_dataplane_proxies_items_with_their_tokens():
+    result = plan(ZREDIS, zone="zone-2", zone_proxies=[{"type": "ingress"}])
+    items = FilterModule().filters()["sidecar_proxies"](
+        result["instances"], [{"name": "zone-ingress-redis-vm", "token": "z.t.k"}], zone_proxies=result["zone_proxies"])
+    assert [i["name"] for i in items] == ["redis-redis-vm-0", "zone-ingress-redis-vm"]
+    assert items[1] == {"name": "zone-ingress-redis-vm", "readiness_port": 9903, "proxy_type": "ingress",
+                        "resource": result["zone_proxies"][0]["resource"], "description": "zone ingress",
+                        "token": "z.t.k"}
+
+
+@pytest.mark.parametrize("zone_proxies, zone, message", [
+    ([{"type": "ingress"}], "", "kuma_zone_proxies: a zone ingress or egress runs in a zone: set kuma_zone on redis-vm"),
+    ([{"type": "gateway"}], "z", "kuma_zone_proxies[0].type: 'gateway'; give ingress or egress"),
+    ([{"type": "ingress", "colour": "red"}], "z", "kuma_zone_proxies[0].colour: unknown field"),
+    ([{"type": "egress", "advertised_port": 1}], "z", "kuma_zone_proxies[0].advertised_port: a zone egress is not"),
+    ([{"type": "ingress", "port": "x"}], "z", "kuma_zone_proxies[0].port: the ZoneIngress port must be an integer"),
+    ([{"type": "ingress", "port": 9000}], "z", "port 9000 collides on redis-vm: zone-ingress-redis-vm ZoneIngress port"),
+    ([{"type": "ingress"}, {"type": "ingress"}], "z", "kuma_zone_proxies[1]: the name zone-ingress-redis-vm is given twice"),
+    ([{"type": "ingress", "name": "redis-redis-vm-0"}], "z", "the name redis-redis-vm-0 is given twice"),
+    ({"type": "ingress"}, "z", "kuma_zone_proxies: must be a list"),
+])
+def test_zone_proxy_refusals_name_the_field(zone_proxies, zone, message):
+    result = plan(ZREDIS, zone=zone, zone_proxies=zone_proxies)
+    assert any(message in e for e in result["errors"]), result["errors"]
+
+
+def test_an_unimplemented_zone_proxy_form_is_refused():
+    result = plan([], zone="z", zone_proxies=[{"type": "ingress"}], zone_proxy_form="listeners")
+    assert result["errors"] == ["sidecar_zone_proxy_form: 'listeners'; implemented: zone_proxy "
+                                "(Kuma 2.x ZoneIngress and ZoneEgress)"]
+
+
+def test_a_transparent_host_does_not_redirect_its_zone_proxy_ports():
+    result = plan([{"service": "web", "transparent": True, "inbound": [{"port": 8080}]}], zone="z",
+                  zone_proxies=[{"type": "ingress"}])
+    assert result["errors"] == []
+    assert {10001, result["zone_proxies"][0]["readiness_port"]} <= set(result["exclude_inbound_ports"])
+
+
+def test_zone_tokens_from_the_zone_token_loop_only_when_issued():
+    result = plan([], zone="zone-2", zone_proxies=[{"type": "ingress"}, {"type": "egress"}])
+    loop = [{"item": result["zone_proxies"][0], "changed": True, "token": "new.zone.token"},
+            {"item": result["zone_proxies"][1], "changed": False, "token": "kept.zone.token"}]
+    items = FilterModule().filters()["sidecar_proxies"]([], zone_proxies=result["zone_proxies"], zone_tokens=loop)
+    assert items[0]["token"] == "new.zone.token" and "token" not in items[1]
