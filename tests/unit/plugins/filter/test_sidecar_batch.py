@@ -38,8 +38,8 @@ def test_one_group_per_cp_with_one_selector_per_host():
     assert [(g["control_plane_host"], g["hosts"], g["exclusive"]) for g in groups] == [
         ("cp", ["vm-1", "vm-2", "vm-3"], True), ("cp-2", ["vm-4"], True), ("cp", ["vm-5"], False)]
     first = groups[0]
-    assert [d["name"] for d in first["dataplanes"]] == ["web-vm-1-0", "web-vm-1-1", "pay-vm-1-0", "web-vm-3-0",
-                                                         "web-vm-3-1"]
+    names = ["web-vm-1-0", "web-vm-1-1", "pay-vm-1-0", "web-vm-3-0", "web-vm-3-1"]
+    assert [d["name"] for d in first["dataplanes"]] == names
     assert first["selectors"] == [
         {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-1"},
          "meshes": ["default", "payments"]},

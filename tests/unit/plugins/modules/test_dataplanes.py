@@ -262,8 +262,8 @@ def test_selectors_prune_each_host_in_its_own_meshes(cp, capsys):
     assert sorted(result["deleted"]) == ["default/redis-2", "default/redis-4", "other/redis-3"]
     assert result["unchanged"] == ["default/redis-1", "other/redis-5"]
     # one listing per mesh for the whole set, whatever the number of selectors
-    assert [m for m in methods(cp, start) if m[0] == "GET"] == [("GET", "/meshes/default/dataplanes"),
-                                                                 ("GET", "/meshes/other/dataplanes")]
+    listings = [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+    assert [m for m in methods(cp, start) if m[0] == "GET"] == listings
     assert ("meshes", "other", "dataplanes", "redis-6") in cp.store
     assert ("meshes", "default", "dataplanes", "manual") in cp.store
     assert run(dataplanes, args, capsys)["changed"] is False
