@@ -9,7 +9,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_batch import (
+from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import (
     FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches,
 )
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan, sidecar_proxies
