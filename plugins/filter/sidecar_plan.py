@@ -510,15 +510,18 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
     with its new token when kuma.universal.dataplane_tokens or kuma.universal.zone_token issued one (tokens: a
     list of name and token; zone_tokens: the results of a kuma.universal.zone_token loop over the zone proxies).
     The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment."""
-    issued = {t["name"]: t["token"] for t in tokens or [] if t.get("token")}
-    issued.update((r["item"]["name"], r["token"]) for r in zone_tokens or []
-                  if r.get("changed") and r.get("token") and isinstance(r.get("item"), dict))
+    # By mesh and name: the tokens of a whole batch (several hosts) can be given. A token without
+    # a mesh matches the instance of that name.
+    issued = {(t.get("mesh"), t["name"]): t["token"] for t in tokens or [] if t.get("token")}
+    zone_issued = {r["item"]["name"]: r["token"] for r in zone_tokens or []
+                   if r.get("changed") and r.get("token") and isinstance(r.get("item"), dict)}
     out = []
     for inst in instances or []:
         item = {"name": inst["name"], "mesh": inst["mesh"], "readiness_port": inst["readiness_port"],
                 "description": "%s replica %s in mesh %s" % (inst["service"], inst["replica"], inst["mesh"])}
-        if inst["name"] in issued:
-            item["token"] = issued[inst["name"]]
+        token = issued.get((inst["mesh"], inst["name"])) or issued.get((None, inst["name"]))
+        if token:
+            item["token"] = token
         if inst.get("transparent"):
             item["env"] = {DP_ARGS_ENV: "--transparent-proxy-config %s" % transparent_config}
         out.append(item)
@@ -526,8 +529,9 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
         item = {"name": zone_proxy["name"], "readiness_port": zone_proxy["readiness_port"],
                 "proxy_type": zone_proxy["type"], "resource": zone_proxy["resource"],
                 "description": "zone %s" % zone_proxy["type"]}
-        if zone_proxy["name"] in issued:
-            item["token"] = issued[zone_proxy["name"]]
+        token = zone_issued.get(zone_proxy["name"]) or issued.get((None, zone_proxy["name"]))
+        if token:
+            item["token"] = token
         out.append(item)
     return out
 

@@ -89,8 +89,10 @@ def _selector_text(selector):
     return {str(k): tag_text(v) for k, v in (selector or {}).items()}
 
 
-def _validate_item(where, item, exclusive, selector, errors):
-    """One item -> (_Item or None); its problems appended to errors, prefixed with where."""
+def _validate_item(where, item, exclusive, scopes, errors):
+    """One item -> (_Item or None); its problems appended to errors, prefixed with where.
+    scopes: the selectors as (labels, meshes) pairs; with exclusive, a present item must carry
+    every label of one of them."""
     if not isinstance(item, dict):
         errors.append("%s: must be a dictionary with the options of kuma.universal.dataplane, got %r" % (where, item))
         return None
@@ -113,31 +115,59 @@ def _validate_item(where, item, exclusive, selector, errors):
             dataplane = build_dataplane(params)
         except KumaInputError as exc:
             item_errors = exc.errors
-        if exclusive and selector and dataplane is not None:
-            missing = {k: v for k, v in selector.items() if (dataplane.labels or {}).get(k) != v}
-            if missing:
-                item_errors.append("labels: item %s must carry the selector labels (exclusive=true); missing %s"
-                                   % (key_of(params["mesh"], params["name"]),
-                                      ", ".join("%s=%s" % kv for kv in sorted(missing.items()))))
+        if exclusive and scopes and dataplane is not None:
+            labels = dataplane.labels or {}
+            missing = [{k: v for k, v in selector.items() if labels.get(k) != v} for selector, _meshes in scopes]
+            if all(missing):
+                key = key_of(params["mesh"], params["name"])
+                if len(scopes) == 1:
+                    item_errors.append("labels: item %s must carry the selector labels (exclusive=true); missing %s"
+                                       % (key, ", ".join("%s=%s" % kv for kv in sorted(missing[0].items()))))
+                else:
+                    item_errors.append("labels: item %s must carry every label of one of the selectors "
+                                       "(exclusive=true); it carries %s"
+                                       % (key, ", ".join("%s=%s" % kv for kv in sorted(labels.items())) or "none"))
     errors.extend("%s.%s" % (where, e) for e in item_errors)
     return _Item(params, dataplane)
 
 
-def validate_items(items, exclusive=False, selector=None, meshes=None):
+def _scopes(selector=None, meshes=None, selectors=None, errors=None):
+    """The selectors as (labels as text, meshes or None) pairs: selectors (the option), else the one
+    selector with meshes. Problems appended to errors."""
+    errors = [] if errors is None else errors
+    if selectors is None:
+        for i, mesh in enumerate(meshes or []):
+            check_mesh(mesh, errors, "meshes[%d]" % i)
+        selector = _selector_text(selector)
+        return [(selector, meshes)] if selector else []
+    out = []
+    for index, entry in enumerate(selectors):
+        where = "selectors[%d]" % index
+        if not isinstance(entry, dict) or not isinstance(entry.get("labels"), dict) or not entry["labels"]:
+            errors.append("%s.labels: required, a non-empty dictionary of the labels that mark the Dataplanes "
+                          "this selector owns" % where)
+            continue
+        scope_meshes = entry.get("meshes")
+        for i, mesh in enumerate(scope_meshes or []):
+            check_mesh(mesh, errors, "%s.meshes[%d]" % (where, i))
+        out.append((_selector_text(entry["labels"]), scope_meshes))
+    return out
+
+
+def validate_items(items, exclusive=False, selector=None, meshes=None, selectors=None):
     """Every item through the dataplane model; raises KumaInputError listing every problem
-    (each prefixed with dataplanes[i]), before anything is sent. Returns the _Item list."""
+    (each prefixed with dataplanes[i]), before anything is sent. Returns the _Item list.
+    selectors: several (labels, meshes) selectors instead of selector and meshes (see _scopes)."""
     errors = []
-    selector = _selector_text(selector)
-    if exclusive and not selector:
+    scopes = _scopes(selector, meshes, selectors, errors)
+    if exclusive and not scopes and selectors is None:
         errors.append("selector: required and non-empty with exclusive=true (the labels that mark the "
                       "Dataplanes this task owns)")
-    for i, mesh in enumerate(meshes or []):
-        check_mesh(mesh, errors, "meshes[%d]" % i)
     out = []
     seen = {}
     for index, item in enumerate(items or []):
         where = "dataplanes[%d]" % index
-        entry = _validate_item(where, item, exclusive, selector, errors)
+        entry = _validate_item(where, item, exclusive, scopes, errors)
         if entry is None:
             continue
         if entry.key in seen:
@@ -155,6 +185,10 @@ def list_dataplanes(client, mesh):
     return {e["name"]: e for e in client.list("/meshes/%s/dataplanes" % quote_segment(mesh)) if e.get("name")}
 
 
+def _carries(labels, selector):
+    return all(k in labels and str(labels[k]) == v for k, v in selector.items())
+
+
 def stale_targets(items, current_by_mesh, selector, meshes):
     """Targets deleting every Dataplane of meshes that carries the selector labels and is not an item."""
     wanted = {item.key for item in items}
@@ -162,17 +196,34 @@ def stale_targets(items, current_by_mesh, selector, meshes):
     for mesh in meshes:
         for name in sorted(current_by_mesh.get(mesh, {})):
             labels = current_by_mesh[mesh][name].get("labels") or {}
-            if key_of(mesh, name) not in wanted and all(k in labels and str(labels[k]) == v for k, v in selector.items()):
+            if key_of(mesh, name) not in wanted and _carries(labels, selector):
                 targets.append(target_for(mesh, name))
     return targets
 
 
-def plan_dataplanes(items, current_by_mesh, selector=None, prune_meshes=()):
-    """The engine's steps for the items, plus (selector given) deleting the stale Dataplanes of
-    prune_meshes. current_by_mesh: {mesh: {name: entity}} as listed."""
+def scope_meshes(items, scopes):
+    """Each selector's meshes: as given, else the meshes of the present items carrying its labels."""
+    out = []
+    for selector, meshes in scopes:
+        if meshes is None:
+            meshes = [i.mesh for i in items if i.dataplane is not None and _carries(i.dataplane.labels or {}, selector)]
+        out.append((selector, sorted(set(meshes))))
+    return out
+
+
+def plan_dataplanes(items, current_by_mesh, selector=None, prune_meshes=(), scopes=None):
+    """The engine's steps for the items, plus deleting the stale Dataplanes: those carrying the selector
+    labels in prune_meshes, or (scopes: (labels, meshes) pairs) those of each scope, each once.
+    current_by_mesh: {mesh: {name: entity}} as listed."""
     targets = [target_for(i.mesh, i.name, i.dataplane) for i in items]
-    if selector:
-        targets += stale_targets(items, current_by_mesh, selector, prune_meshes)
+    if scopes is None:
+        scopes = [(selector, prune_meshes)] if selector else []
+    seen = {t.key for t in targets}
+    for scope_selector, meshes in scopes:
+        for target in stale_targets(items, current_by_mesh, scope_selector, meshes):
+            if target.key not in seen:
+                seen.add(target.key)
+                targets.append(target)
     current = {key_of(mesh, name): entity for mesh, entities in current_by_mesh.items()
                for name, entity in entities.items()}
     return plan(targets, current)
@@ -182,13 +233,18 @@ def ensure_dataplanes(kmod):
     """The dataplanes module's whole run: validate all, list once per mesh, write the differences."""
     params = kmod.params
     exclusive = params["exclusive"]
-    selector = _selector_text(params.get("selector"))
-    items = validate_items(params["dataplanes"], exclusive, selector, params.get("meshes"))
+    selectors = params.get("selectors")
+    items = validate_items(params["dataplanes"], exclusive, params.get("selector"), params.get("meshes"), selectors)
     item_meshes = sorted({i.mesh for i in items})
-    prune_meshes = sorted(set(params.get("meshes") or item_meshes)) if exclusive else []
+    if selectors is None:
+        selector = _selector_text(params.get("selector"))
+        scopes = [(selector, params.get("meshes") or item_meshes)] if exclusive and selector else []
+    else:
+        scopes = scope_meshes(items, _scopes(selectors=selectors)) if exclusive else []
+    prune_meshes = sorted({mesh for _selector, meshes in scopes for mesh in meshes})
     client = kmod.client
     current_by_mesh = {mesh: list_dataplanes(client, mesh) for mesh in sorted(set(item_meshes) | set(prune_meshes))}
-    steps = plan_dataplanes(items, current_by_mesh, selector if exclusive else None, prune_meshes)
+    steps = plan_dataplanes(items, current_by_mesh, scopes=scopes)
     if any(s.action in (CREATE, UPDATE) for s in steps):
         refuse_kuma_3(client)
     warnings = apply(client, steps, kmod.check_mode, name_warnings=True)

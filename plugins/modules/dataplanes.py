@@ -21,6 +21,9 @@ description:
     only the new or changed Dataplanes are written (C(PUT)) and only the stale ones deleted (C(DELETE)).
   - With O(exclusive=true), every Dataplane carrying all the O(selector) labels, in the meshes of the items
     (or in O(meshes)), that is not in O(dataplanes) is deleted. Dataplanes without those labels are never touched.
+  - O(selectors) gives several such selectors, each with its own meshes, for example one per host when the
+    Dataplanes of several hosts are converged in one run; a Dataplane is then deleted when it carries the labels
+    of one of them, in that selector's meshes, and is not in O(dataplanes).
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
@@ -102,14 +105,38 @@ options:
     description:
       - Labels (name to value) marking the Dataplanes this task owns, for example the labels the sidecar role
         sets, C(kuma.universal/managed-by=ansible) and C(kuma.universal/host=<inventory_hostname>).
-      - Required with O(exclusive=true); not used otherwise.
+      - Required with O(exclusive=true) unless O(selectors) is given; not used otherwise.
+      - Mutually exclusive with O(selectors).
     type: dict
   meshes:
     description:
       - The meshes in which O(exclusive=true) deletes stale Dataplanes. Defaults to the meshes of the items.
       - Needed when O(dataplanes) is empty and stale Dataplanes should still be removed.
+      - Mutually exclusive with O(selectors) (each selector has its own O(selectors[].meshes)).
     type: list
     elements: str
+  selectors:
+    description:
+      - Several selectors, each owning the Dataplanes that carry all its O(selectors[].labels) in its
+        O(selectors[].meshes), for example one per host (C(kuma.universal/host=<host>)) when the Dataplanes of
+        several hosts are converged in one run. With O(exclusive=true) each selector's stale Dataplanes are
+        deleted, and every item with O(dataplanes[].state=present) must carry every label of one selector.
+      - An empty list with O(exclusive=true) deletes nothing. Not used with O(exclusive=false).
+      - Mutually exclusive with O(selector) and O(meshes).
+    type: list
+    elements: dict
+    suboptions:
+      labels:
+        description: The labels (name to value) marking the Dataplanes this selector owns.
+        type: dict
+        required: true
+      meshes:
+        description:
+          - The meshes in which this selector's stale Dataplanes are deleted. Defaults to the meshes of the
+            items that carry its labels; give it when such an item may have left a mesh, or for a selector
+            without items.
+        type: list
+        elements: str
 notes:
   - Check mode computes every change (and the diff) and sends no write.
   - The diff holds, per V(mesh/name), only the managed fields that change (all of them for a created or deleted entity).
@@ -154,6 +181,17 @@ EXAMPLES = r"""
             service: redis
       - name: old-backend
         state: absent
+
+- name: The Dataplanes of every host of the batch in one run, each host pruning only its own
+  kuma.universal.dataplanes:
+    exclusive: true
+    dataplanes: "{{ batch_dataplanes }}"
+    selectors:
+      - labels: {kuma.universal/managed-by: ansible, kuma.universal/host: vm-1}
+        meshes: [default]
+      - labels: {kuma.universal/managed-by: ansible, kuma.universal/host: vm-2}
+        meshes: [default, payments]
+  run_once: true
 """
 
 RETURN = r"""
@@ -222,8 +260,13 @@ def main():
         "exclusive": {"type": "bool", "default": False},
         "selector": {"type": "dict"},
         "meshes": {"type": "list", "elements": "str"},
+        "selectors": {"type": "list", "elements": "dict", "options": {
+            "labels": {"type": "dict", "required": True},
+            "meshes": {"type": "list", "elements": "str"},
+        }},
     }
-    KumaModule(argument_spec, required_if=[("exclusive", True, ["selector"])]).run(ensure_dataplanes)
+    KumaModule(argument_spec, required_if=[("exclusive", True, ["selector", "selectors"], True)],
+               mutually_exclusive=[("selector", "selectors"), ("meshes", "selectors")]).run(ensure_dataplanes)
 
 
 if __name__ == "__main__":

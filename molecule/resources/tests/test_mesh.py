@@ -267,7 +267,9 @@ def test_freed_ports_reused_in_the_same_run():
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 def test_drift_is_found_and_fixed_by_the_next_run():
     """Four kinds of drift on redis-vm, then one deploy-mesh run: a drifted env file, a stopped
-    unit, a Dataplane deleted from the CP and a token about to expire are each found and fixed."""
+    unit, a Dataplane deleted from the CP and a token about to expire are each found and fixed.
+    On the CP too (the control_plane role's probe must see them): kuma-cp disabled and its work
+    dir opened up are fixed by the same run (neither needs a restart of kuma-cp)."""
     import base64
     import subprocess
     import time
@@ -286,6 +288,9 @@ def test_drift_is_found_and_fixed_by_the_next_run():
     host.ansible("ansible.builtin.copy", "content=%s dest=%s owner=kuma-dp group=kuma-dp mode=0600" % (expiring, token_path),
                  check=False, become=True)
     assert host.file(token_path).content_string.strip() == expiring
+    CP.run("systemctl disable kuma-cp.service")
+    CP.run("chmod 0755 /var/lib/kuma-cp")
+    assert not CP.service("kuma-cp").is_enabled and CP.file("/var/lib/kuma-cp").mode == 0o755
 
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml")],
@@ -308,3 +313,5 @@ def test_drift_is_found_and_fixed_by_the_next_run():
     assert all(dps.get("redis-redis-vm-%d" % i, {}).get("online") for i in range(6)), dps.keys()
     stats = json.loads(run.stdout[run.stdout.index("{"):])["stats"]
     assert stats["redis-vm"]["changed"] >= 1
+    assert CP.service("kuma-cp").is_enabled and CP.file("/var/lib/kuma-cp").mode == 0o700
+    assert stats["cp"]["changed"] >= 1

@@ -219,3 +219,63 @@ def test_same_entity_as_the_single_module(cp, capsys):
     assert batch["dataplanes"][0] == single["dataplane"]
     assert batch["translations"]["default/redis-1"] == single["translations"]
     assert batch["unchanged"] == ["default/redis-1"]
+
+
+# -- several selectors (one per host, the sidecar role's batch) -------------------------------
+
+H2 = {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h2"}
+
+
+def test_selectors_checks():
+    h2_item = dict(redis(2), labels=dict(H2))
+    items = _dataplane_run.validate_items([redis(1), h2_item], exclusive=True,
+                                          selectors=[{"labels": SELECTOR}, {"labels": H2}])
+    assert [i.key for i in items] == ["default/redis-1", "default/redis-2"]
+    with pytest.raises(KumaInputError) as err:
+        _dataplane_run.validate_items([redis(1), redis(3, labels=False)], exclusive=True,
+                                      selectors=[{"labels": SELECTOR, "meshes": ["Bad/Mesh"]}, {"labels": {}},
+                                                 {"labels": H2}])
+    errors = err.value.errors
+    assert any(e.startswith("selectors[0].meshes[0]:") for e in errors)
+    assert any(e.startswith("selectors[1].labels: required") for e in errors)
+    assert any(e.startswith("dataplanes[1].labels: item default/redis-3 must carry every label of one of the "
+                            "selectors") for e in errors)
+    assert len(errors) == 3
+    # exclusive off: the selectors are not checked against the items
+    assert len(_dataplane_run.validate_items([redis(3, labels=False)], selectors=[{"labels": H2}])) == 1
+
+
+def test_selectors_prune_each_host_in_its_own_meshes(cp, capsys):
+    h2 = [dict(redis(i, mesh=mesh), labels=dict(H2)) for i, mesh in ((4, None), (5, "other"), (6, "other"))]
+    run(dataplanes, {"dataplanes": [redis(1), redis(2), redis(3, mesh="other")] + h2}, capsys)
+    cp.store[("meshes", "default", "dataplanes", "manual")] = dict(_entity(redis(7, labels=False)), name="manual")
+    # h1 keeps redis-1 only (its meshes: default, other); h2 keeps redis-5 (its meshes: default only, so
+    # other/redis-6 stays although it is stale there: the selector's meshes are the scope).
+    args = {"dataplanes": [redis(1), h2[1]], "exclusive": True,
+            "selectors": [{"labels": SELECTOR, "meshes": ["default", "other"]},
+                          {"labels": H2, "meshes": ["default"]}]}
+    result = run(dataplanes, args, capsys, check_mode=True)
+    assert result["changed"] and sorted(result["deleted"]) == ["default/redis-2", "default/redis-4", "other/redis-3"]
+    assert not any(w[0] == "DELETE" for w in cp.writes())
+    start = len(cp.requests)
+    result = run(dataplanes, args, capsys)
+    assert sorted(result["deleted"]) == ["default/redis-2", "default/redis-4", "other/redis-3"]
+    assert result["unchanged"] == ["default/redis-1", "other/redis-5"]
+    # one listing per mesh for the whole set, whatever the number of selectors
+    listings = [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+    assert [m for m in methods(cp, start) if m[0] == "GET"] == listings
+    assert ("meshes", "other", "dataplanes", "redis-6") in cp.store
+    assert ("meshes", "default", "dataplanes", "manual") in cp.store
+    assert run(dataplanes, args, capsys)["changed"] is False
+    # a selector without meshes: the meshes of the items carrying its labels (here: other)
+    result = run(dataplanes, {"dataplanes": [h2[1]], "exclusive": True, "selectors": [{"labels": H2}]}, capsys)
+    assert result["deleted"] == ["other/redis-6"]
+
+
+def test_selectors_argument_errors(cp, capsys):
+    result = run(dataplanes, {"dataplanes": [redis(1)], "exclusive": True}, capsys)
+    assert result["failed"] and "selector" in result["msg"] and cp.requests == []
+    result = run(dataplanes, {"dataplanes": [redis(1)], "selector": SELECTOR, "selectors": [{"labels": H2}]}, capsys)
+    assert result["failed"] and "mutually exclusive" in result["msg"] and cp.requests == []
+    result = run(dataplanes, {"dataplanes": [], "exclusive": True, "selectors": [{"meshes": ["default"]}]}, capsys)
+    assert result["failed"] and "labels" in result["msg"] and cp.requests == []

@@ -1,0 +1,108 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The sidecar role's control-plane calls for a whole play batch: one registration and one token
+run per control plane instead of one per host, and each host's part of their results.
+
+Each host of the batch brings what the role planned for it (_sidecar_plan), what its prune step
+read (_sidecar_host: the meshes of the proxies it pruned, the tokens it has) and its settings
+(_sidecar_cp: the CP host, the API URL, prune, token validity); hosts whose settings differ (e.g.
+another CP) land in another group, so one group is one module run on one CP.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
+    HOST_LABEL, MANAGED_BY, sidecar_dataplanes, sidecar_tokens,
+)
+
+WHATS = ("dataplanes", "tokens")
+
+
+def _get(mapping, key, default=None):
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _hosts(batch, hostvars):
+    """(host, instances, host read, settings) of every host of batch that planned its sidecars."""
+    for host in batch or []:
+        hv = _get(hostvars, host, {})
+        plan = _get(hv, "_sidecar_plan")
+        settings = _get(hv, "_sidecar_cp")
+        if plan is None or settings is None:
+            continue  # the role did not run on this host (or stopped before its plan)
+        yield host, list(_get(plan, "instances", [])), _get(hv, "_sidecar_host", {}), settings
+
+
+def sidecar_batches(batch, hostvars, what="dataplanes"):
+    """The filter: see plugins/filter/sidecar_batches.yml."""
+    if what not in WHATS:
+        raise AnsibleFilterError("kuma.universal.sidecar_batches: what must be one of %s, got %r"
+                                 % (", ".join(WHATS), what))
+    groups = {}
+    for host, instances, read, settings in _hosts(batch, hostvars):
+        base = {"control_plane_host": str(settings["control_plane_host"]), "api_url": str(settings["api_url"])}
+        if what == "dataplanes":
+            prune = boolean(settings["prune"], strict=False)
+            key = (base["control_plane_host"], base["api_url"], prune)
+            group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[]))
+            group["hosts"].append(host)
+            group["dataplanes"].extend(sidecar_dataplanes(instances))
+            if prune:
+                meshes = sorted({i["mesh"] for i in instances} | set(_get(read, "pruned_meshes", [])))
+                group["selectors"].append({"labels": {MANAGED_BY: "ansible", HOST_LABEL: host}, "meshes": meshes})
+        elif instances:
+            valid_for = str(_get(settings, "valid_for", ""))
+            renew_before = str(settings["renew_before"])
+            key = (base["control_plane_host"], base["api_url"], valid_for, renew_before)
+            group = groups.setdefault(key, dict(base, hosts=[], valid_for=valid_for, renew_before=renew_before,
+                                                tokens=[]))
+            group["hosts"].append(host)
+            group["tokens"].extend(sidecar_tokens(instances, _get(read, "tokens", {})))
+    return list(groups.values())
+
+
+def _keys(instances):
+    return {"%s/%s" % (i["mesh"], i["name"]) for i in instances or []}
+
+
+def _results(registered):
+    if not isinstance(registered, dict):
+        return []
+    if "results" in registered:
+        return [r for r in registered["results"] if isinstance(r, dict)]
+    return [registered]
+
+
+def sidecar_batch_changed(instances, registered=None, tokens=None):
+    """The filter: see plugins/filter/sidecar_batch_changed.yml."""
+    keys = _keys(instances)
+    for result in _results(registered):
+        if keys & set(result.get("created", []) + result.get("updated", []) + result.get("deleted", [])):
+            return True
+    for result in _results(tokens):
+        for token in result.get("tokens", []):
+            if token.get("changed") and "%s/%s" % (token.get("mesh", "default"), token.get("name")) in keys:
+                return True
+    return False
+
+
+def sidecar_batch_tokens(tokens):
+    """The filter: see plugins/filter/sidecar_batch_tokens.yml."""
+    out = []
+    for result in _results(tokens):
+        out.extend(result.get("tokens", []))
+    return out
+
+
+class FilterModule:
+    def filters(self):
+        return {"sidecar_batches": sidecar_batches, "sidecar_batch_changed": sidecar_batch_changed,
+                "sidecar_batch_tokens": sidecar_batch_tokens}

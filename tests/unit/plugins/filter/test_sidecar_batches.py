@@ -1,0 +1,99 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sidecar role's batch-wide CP calls (kuma.universal.sidecar_batches) and each host's part of
+their results (sidecar_batch_changed, sidecar_batch_tokens, sidecar_proxies by mesh and name)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import (
+    FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches,
+)
+from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan, sidecar_proxies
+
+WEB = {"service": "web", "replicas": 2, "inbound": [{"port": 9001, "service_port": 8081}]}
+PAY = {"service": "pay", "mesh": "payments", "inbound": [{"port": 9101, "service_port": 8181}]}
+
+
+def settings(cp="cp", prune=True, valid_for="", renew_before="24h", api_url="http://127.0.0.1:5681"):
+    return {"control_plane_host": cp, "api_url": api_url, "prune": prune, "valid_for": valid_for,
+            "renew_before": renew_before}
+
+
+def host(name, sidecars, pruned_meshes=(), tokens=None, **kw):
+    plan = sidecar_plan(sidecars, name, address="10.0.0.2")
+    assert plan["errors"] == []
+    return {"_sidecar_plan": plan, "_sidecar_cp": settings(**kw),
+            "_sidecar_host": {"pruned_meshes": list(pruned_meshes), "tokens": tokens or {}}}
+
+
+def test_one_group_per_cp_with_one_selector_per_host():
+    hostvars = {"vm-1": host("vm-1", [WEB, PAY]), "vm-2": host("vm-2", [], pruned_meshes=["default"]),
+                "vm-3": host("vm-3", [WEB]), "vm-4": host("vm-4", [WEB], cp="cp-2"),
+                "vm-5": host("vm-5", [WEB], prune=False), "absent": {"other": 1}}
+    groups = sidecar_batches(["vm-1", "vm-2", "vm-3", "vm-4", "vm-5", "absent", "unknown"], hostvars)
+    assert [(g["control_plane_host"], g["hosts"], g["exclusive"]) for g in groups] == [
+        ("cp", ["vm-1", "vm-2", "vm-3"], True), ("cp-2", ["vm-4"], True), ("cp", ["vm-5"], False)]
+    first = groups[0]
+    names = ["web-vm-1-0", "web-vm-1-1", "pay-vm-1-0", "web-vm-3-0", "web-vm-3-1"]
+    assert [d["name"] for d in first["dataplanes"]] == names
+    assert first["selectors"] == [
+        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-1"},
+         "meshes": ["default", "payments"]},
+        # no proxy left: its selector still prunes the meshes of the proxies it removed
+        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-2"}, "meshes": ["default"]},
+        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-3"}, "meshes": ["default"]}]
+    # every item carries the labels of its own host's selector
+    for item in first["dataplanes"]:
+        assert item["labels"]["kuma.universal/host"] in item["name"]
+    assert groups[2]["selectors"] == []
+    # prune from an ini inventory is a string
+    hostvars["vm-5"]["_sidecar_cp"]["prune"] = "false"
+    assert sidecar_batches(["vm-5"], hostvars)[0]["exclusive"] is False
+
+
+def test_token_groups_carry_the_tokens_in_hand_and_skip_hosts_without_proxies():
+    hostvars = {"vm-1": host("vm-1", [WEB], tokens={"web-vm-1-0": "t.0"}), "vm-2": host("vm-2", []),
+                "vm-3": host("vm-3", [PAY], valid_for="1h")}
+    groups = sidecar_batches(["vm-1", "vm-2", "vm-3"], hostvars, "tokens")
+    assert [(g["hosts"], g["valid_for"], g["renew_before"]) for g in groups] == [(["vm-1"], "", "24h"),
+                                                                                 (["vm-3"], "1h", "24h")]
+    assert groups[0]["tokens"] == [
+        {"name": "web-vm-1-0", "mesh": "default", "tags": {"kuma.io/service": ["web"]}, "current_token": "t.0"},
+        {"name": "web-vm-1-1", "mesh": "default", "tags": {"kuma.io/service": ["web"]}}]
+    assert "current_token" not in groups[1]["tokens"][0]
+    with pytest.raises(AnsibleFilterError, match="what must be one of dataplanes, tokens"):
+        sidecar_batches(["vm-1"], hostvars, "meshes")
+
+
+def test_each_host_reads_its_own_part_of_the_results():
+    vm1 = sidecar_plan([WEB], "vm-1", address="10.0.0.2")["instances"]
+    vm2 = sidecar_plan([WEB, PAY], "vm-2", address="10.0.0.3")["instances"]
+    registered = {"results": [{"created": ["default/web-vm-2-1"], "updated": [], "deleted": ["default/web-vm-9-0"]},
+                              {"skipped": True}]}
+    tokens = {"results": [{"tokens": [{"name": "web-vm-1-0", "mesh": "default", "changed": False},
+                                      {"name": "pay-vm-2-0", "mesh": "payments", "changed": True, "token": "t.p"}]}]}
+    assert sidecar_batch_changed(vm1, registered, tokens) is False
+    assert sidecar_batch_changed(vm2, registered, {"results": []}) is True
+    assert sidecar_batch_changed(vm2, {"results": []}, tokens) is True
+    # a deleted Dataplane of another host, or the same name in another mesh, is not this host's change
+    other_mesh = {"results": [{"tokens": [{"name": "web-vm-1-0", "mesh": "payments", "changed": True}]}]}
+    assert sidecar_batch_changed(vm1, {"created": [], "updated": [], "deleted": ["default/web-vm-9-0"]},
+                                 other_mesh) is False
+    # skipped tasks (no host with proxies)
+    assert sidecar_batch_changed(vm1, {"skipped": True, "results": []}, {"skipped": True}) is False
+    issued = sidecar_batch_tokens(tokens)
+    assert [t["name"] for t in issued] == ["web-vm-1-0", "pay-vm-2-0"]
+    assert sidecar_batch_tokens({"skipped": True, "results": []}) == []
+    assert sidecar_batch_tokens({"tokens": [{"name": "x"}]}) == [{"name": "x"}]
+    # sidecar_proxies picks this host's by mesh and name out of the batch's tokens
+    proxies = {p["name"]: p for p in sidecar_proxies(vm2, issued)}
+    assert proxies["pay-vm-2-0"]["token"] == "t.p" and "token" not in proxies["web-vm-2-0"]
+    assert "token" not in sidecar_proxies(vm1, [{"name": "web-vm-1-0", "mesh": "payments", "token": "t.x"}])[0]
+
+
+def test_filters_are_registered():
+    assert sorted(FilterModule().filters()) == ["sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches"]
