@@ -252,7 +252,12 @@ def ensure_token(kmod):
     body = {"name": p["name"], "mesh": p["mesh"], "tags": tags, "type": "dataplane"}
     if valid_for:
         body["validFor"] = valid_for
-    _status, token = kmod.client.request("POST", "/tokens/dataplane", body=body)
+    return _issue(kmod, "/tokens/dataplane", body, reason)
+
+
+def _issue(kmod, path, body, reason):
+    """POST the token request; the new token with its expiry (read from its own claims)."""
+    _status, token = kmod.client.request("POST", path, body=body)
     token = str(token).strip()
     try:
         _header, claims, _si, _sig = decode_jwt(token)
@@ -321,11 +326,4 @@ def ensure_zone_token(kmod):
     body = {"zone": zone, "scope": scope}
     if valid_for:
         body["validFor"] = valid_for
-    _status, token = kmod.client.request("POST", "/tokens/zone", body=body)
-    token = str(token).strip()
-    try:
-        _header, claims, _si, _sig = decode_jwt(token)
-        expires_at = _iso(claims.get("exp"))
-    except TokenFormatError:
-        expires_at = None
-    return {"changed": True, "token": token, "reason": reason, "expires_at": expires_at}
+    return _issue(kmod, "/tokens/zone", body, reason)
