@@ -255,6 +255,19 @@ def ensure_token(kmod):
     return _issue(kmod, "/tokens/dataplane", body, reason)
 
 
+def token_module(ensure):
+    """The run function of a token module (dataplane_token, zone_token): ensure's result, and
+    a current token kept as it was released from no_log masking, so that the result carries it
+    (the task itself runs with no_log)."""
+    def run(kmod):
+        result = ensure(kmod)
+        current = kmod.params.get("current_token")
+        if current and result["token"] == current.strip():
+            kmod.release_secret(current)
+        return result
+    return run
+
+
 def _issue(kmod, path, body, reason):
     """POST the token request; the new token with its expiry (read from its own claims)."""
     _status, token = kmod.client.request("POST", path, body=body)

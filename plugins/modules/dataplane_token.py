@@ -131,15 +131,7 @@ expires_at:
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
-from ansible_collections.kuma.universal.plugins.module_utils._token import ensure_token
-
-
-def _run(kmod):
-    result = ensure_token(kmod)
-    current = kmod.params.get("current_token")
-    if current and result["token"] == current.strip():
-        kmod.release_secret(current)
-    return result
+from ansible_collections.kuma.universal.plugins.module_utils._token import ensure_token, token_module
 
 
 def main():
@@ -151,7 +143,7 @@ def main():
         "current_token": {"type": "str", "no_log": True},
         "renew_before": {"type": "str", "default": "24h"},
     }
-    KumaModule(argument_spec).run(_run)
+    KumaModule(argument_spec).run(token_module(ensure_token))
 
 
 if __name__ == "__main__":
