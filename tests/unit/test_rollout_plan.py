@@ -1,0 +1,94 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kuma_rollout_serial and kuma_rollout_max_fail_percentage from the inventory reach the
+"Data planes" play (play keywords are templated without a host, so an inventory value alone
+would be ignored). Runs deploy_mesh.yml's own plan play and the data-plane play's header (its
+tasks replaced by one that prints the batch) on local hosts."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, ansible_playbook, collections_path
+
+
+@pytest.fixture()
+def harness(tmp_path):
+    plays = yaml.safe_load(open(os.path.join(ROOT, "playbooks", "deploy_mesh.yml")))
+    plan = next(p for p in plays if p["name"] == "Plan the data-plane roll-out")
+    data = dict(next(p for p in plays if p["name"] == "Data planes"))
+    data.update(become=False, gather_facts=False,
+                tasks=[{"name": "Batch", "ansible.builtin.debug": {"msg": "BATCH={{ ansible_play_batch | join(',') }}"},
+                        "run_once": True}])
+    data.pop("gather_subset", None)
+    book = tmp_path / "playbooks"
+    book.mkdir()
+    os.symlink(os.path.join(ROOT, "playbooks", "vars"), book / "vars")
+    (book / "t.yml").write_text(yaml.safe_dump([plan, data], sort_keys=False))
+    home = tmp_path / "ansible-home"
+
+    def run(inventory_vars, host_vars=None, extra=None):
+        hosts = {h: dict({"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                         **(host_vars or {}).get(h, {})) for h in ("h1", "h2", "h3", "h4")}
+        inv = tmp_path / "inventory.yml"
+        inv.write_text(yaml.safe_dump({"all": {"vars": inventory_vars,
+                                               "children": {"kuma_dataplanes": {"hosts": hosts}}}}))
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+                   ANSIBLE_HOME=str(home), ANSIBLE_NOCOLOR="1")
+        argv = [ansible_playbook(), "-i", str(inv), str(book / "t.yml")]
+        if extra is not None:
+            argv += ["-e", yaml.safe_dump(extra, default_flow_style=True).strip()]
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        return proc, re.findall(r"BATCH=([\w,]+)", proc.stdout)
+
+    return run
+
+
+def test_inventory_serial_reaches_the_play(harness):
+    proc, batches = harness({"kuma_rollout_serial": 1})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert batches == ["h1", "h2", "h3", "h4"]
+
+
+def test_no_setting_is_one_batch(harness):
+    proc, batches = harness({})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert batches == ["h1,h2,h3,h4"]
+
+
+def test_percentages_and_lists(harness):
+    proc, batches = harness({"kuma_rollout_serial": [1, "50%"]})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert batches == ["h1", "h2,h3", "h4"]
+
+
+def test_extra_vars_win(harness):
+    proc, batches = harness({"kuma_rollout_serial": 1}, extra={"kuma_rollout_serial": 2})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert batches == ["h1,h2", "h3,h4"]
+
+
+@pytest.mark.parametrize("inventory_vars, host_vars, expected", [
+    ({"kuma_rollout_serial": 0}, None, 'kuma_rollout_serial is 0 and'),
+    ({"kuma_rollout_serial": -1}, None, 'kuma_rollout_serial is -1 and'),
+    ({"kuma_rollout_serial": "0%"}, None, 'kuma_rollout_serial is "0%" and'),
+    ({"kuma_rollout_serial": "150%"}, None, 'kuma_rollout_serial is "150%" and'),
+    ({"kuma_rollout_serial": "two"}, None, 'kuma_rollout_serial is "two" and'),
+    ({"kuma_rollout_serial": []}, None, 'kuma_rollout_serial is [] and'),
+    ({"kuma_rollout_max_fail_percentage": 101}, None, 'kuma_rollout_max_fail_percentage is 101.'),
+    ({"kuma_rollout_max_fail_percentage": -5}, None, 'kuma_rollout_max_fail_percentage is -5.'),
+    ({}, {"h2": {"kuma_rollout_serial": 2}}, 'kuma_rollout_serial is {"h1": "100%", "h2": 2, "h3": "100%", "h4": "100%"}'),
+], ids=["zero", "negative", "zero-percent", "over-100-percent", "word", "empty-list", "fail-over-100",
+        "fail-negative", "differs-between-hosts"])
+def test_bad_settings_refused_before_the_play(harness, inventory_vars, host_vars, expected):
+    proc, batches = harness(inventory_vars, host_vars)
+    out = re.sub(r"\s+", " ", proc.stdout + proc.stderr)
+    assert proc.returncode != 0
+    assert expected in out, out[-2000:]
+    assert "allows a positive number of hosts, a percentage such as '25%' (1 to 100)" in out
+    assert batches == []  # the data-plane play never started
