@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# dataplane_proxies runs on the data-plane host (files and units), not against the API.
-HOST_MODULES = ["dataplane_proxies"]
+# Not against the API: dataplane_proxies runs on the data-plane host (files and units),
+# rollout_plan on the controller (deploy_mesh's roll-out settings).
+HOST_MODULES = ["dataplane_proxies", "rollout_plan"]
 MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "modules"))
                  if f.endswith(".py") and not f.startswith("_") and f[:-3] not in HOST_MODULES)
 

@@ -92,3 +92,40 @@ def test_bad_settings_refused_before_the_play(harness, inventory_vars, host_vars
     assert expected in out, out[-2000:]
     assert "allows a positive number of hosts, a percentage such as '25%' (1 to 100)" in out
     assert batches == []  # the data-plane play never started
+
+
+# The action's own rules, without a playbook.
+from ansible.errors import AnsibleActionFail  # noqa: E402
+
+from ansible_collections.kuma.universal.plugins.action import rollout_plan  # noqa: E402
+
+
+@pytest.mark.parametrize("serial", [1, "1", 10, "1%", "25%", "100%", [1, "50%"], ["10%", 2, "100%"]])
+def test_valid_serials(serial):
+    assert rollout_plan.check({"a": serial, "b": serial}, {"a": 0, "b": 0})["kuma_rollout_serial"] == serial
+
+
+@pytest.mark.parametrize("serial", [0, -1, "0", "0%", "101%", "1.5", 1.5, True, None, [], [1, 0], "", "25 %"])
+def test_invalid_serials(serial):
+    with pytest.raises(AnsibleActionFail, match="kuma_rollout_serial allows a positive number"):
+        rollout_plan.check({"a": serial}, {"a": 0})
+
+
+@pytest.mark.parametrize("value, ok", [(0, True), (30, True), ("30", True), (100, True), (12.5, True),
+                                       (101, False), (-1, False), ("x", False), (None, False), (True, False)])
+def test_max_fail_percentage(value, ok):
+    if ok:
+        assert rollout_plan.check({"a": 1}, {"a": value})["kuma_rollout_max_fail_percentage"] == value
+    else:
+        with pytest.raises(AnsibleActionFail, match="kuma_rollout_max_fail_percentage is"):
+            rollout_plan.check({"a": 1}, {"a": value})
+
+
+def test_the_plan_file_is_replaced_whole_and_private(tmp_path):
+    path = tmp_path / "plans" / "rollout-x.yml"
+    rollout_plan.write(str(path), {"kuma_rollout_serial": 1})
+    rollout_plan.write(str(path), {"kuma_rollout_serial": "25%"})
+    assert yaml.safe_load(path.read_text()) == {"kuma_rollout_serial": "25%"}
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["rollout-x.yml"]
