@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+import re
+
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, requests
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
@@ -125,4 +127,23 @@ def dataplane_info(kmod):
             continue
         result.append(summarise(item) if kind == "Dataplane" else summarise_zone_proxy(kind, item))
     result.sort(key=lambda d: (d["mesh"] or "", d["name"] or ""))
-    return {"changed": False, "dataplanes": result}
+    out = {"changed": False, "dataplanes": result}
+    if p.get("leader_metric_url"):
+        out["leader"] = leader_metric(p["leader_metric_url"], kmod.client.timeout)
+    return out
+
+
+LEADER_LINE = re.compile(r"^leader(?:[{][^}]*[}])? ([01])$", re.MULTILINE)
+
+
+def leader_metric(url, timeout):
+    """kuma-cp's `leader` gauge at url (its diagnostics /metrics): True, False, or None when
+    unreadable. A fresh session: the API token is not sent to another port."""
+    try:
+        response = requests.Session().get(url, timeout=timeout)
+    except requests.exceptions.RequestException:
+        return None
+    if response.status_code != 200:
+        return None
+    match = LEADER_LINE.search(response.text or "")
+    return None if match is None else match.group(1) == "1"

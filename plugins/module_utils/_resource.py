@@ -13,7 +13,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
     contains, dig, flatten, same, strip_cp_meta, user_labels,
 )
-from ansible_collections.kuma.universal.plugins.module_utils._converge import CREATE, Target, converge_one
+from ansible_collections.kuma.universal.plugins.module_utils._converge import CREATE, Target, converge_one, plan_one
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_labels, check_mesh, check_name
 
 # Mesh options whose value is a dict in Kuma JSON form, with their JSON name.
@@ -82,6 +82,16 @@ def _converge(kmod, path, desired, base_body, equal, what):
     """desired: {top-level JSON key: value} managed here, None for state=absent; base_body:
     type/name/mesh. Compared (and shown in --diff) leaf by leaf: only the keys given that differ.
     Returns the result with the entity as sent (or as it would be; {} when deleted) under "body"."""
+    target = _target(path, desired, base_body, equal, what)
+    step, result = converge_one(kmod.client, target, kmod.check_mode)
+    if step.action == CREATE:
+        result["created"] = True
+    result["body"] = step.body or {}
+    return result
+
+
+def _target(path, desired, base_body, equal, what):
+    """The converge Target of one entity (see _converge)."""
     fields = None if desired is None else flatten(desired, atomic=WHOLE_FIELDS)
 
     def fields_of(entity):
@@ -108,16 +118,28 @@ def _converge(kmod, path, desired, base_body, equal, what):
                 body[key] = value
         return body
 
-    target = Target(what, path, fields, fields_of, body_for, equal, sorted(desired or {}), what)
-    step, result = converge_one(kmod.client, target, kmod.check_mode)
-    if step.action == CREATE:
-        result["created"] = True
-    result["body"] = step.body or {}
-    return result
+    return Target(what, path, fields, fields_of, body_for, equal, sorted(desired or {}), what)
 
 
 def ensure_mesh(kmod):
     p = kmod.params
+    path, desired, what = mesh_desired(p)
+    result = _converge(kmod, path, desired, {"type": "Mesh", "name": p["name"]}, _mesh_equal, what)
+    result["mesh"] = result.pop("body")
+    return result
+
+
+def mesh_differs(p, current):
+    """Whether the mesh module with parameters p would change anything on a control plane whose
+    entity is current (None: no such mesh): the module's own checks and comparison, without a
+    request (KumaInputError on bad parameters, as the module)."""
+    path, desired, what = mesh_desired(p)
+    step = plan_one(_target(path, desired, {"type": "Mesh", "name": p["name"]}, _mesh_equal, what), current)
+    return step.action is not None
+
+
+def mesh_desired(p):
+    """(API path, desired fields or None for state=absent, what) of the mesh module's parameters."""
     errors = []
     check_mesh(p["name"], errors, "name")
     desired = {}
@@ -131,10 +153,8 @@ def ensure_mesh(kmod):
         desired["skipCreatingInitialPolicies"] = sorted(set(p["skip_creating_initial_policies"]))
     if errors:
         raise KumaInputError(errors)
-    result = _converge(kmod, "/meshes/%s" % quote_segment(p["name"]), desired if p["state"] == "present" else None,
-                       {"type": "Mesh", "name": p["name"]}, _mesh_equal, "Mesh %s" % p["name"])
-    result["mesh"] = result.pop("body")
-    return result
+    return ("/meshes/%s" % quote_segment(p["name"]), desired if p.get("state", "present") == "present" else None,
+            "Mesh %s" % p["name"])
 
 
 def ensure_resource(kmod):

@@ -38,6 +38,11 @@ options:
   labels:
     description: Only Dataplanes with all these labels (for example C(kuma.universal/host)).
     type: dict
+  leader_metric_url:
+    description:
+      - Also read kuma-cp's C(leader) gauge from this URL (its diagnostics port, C(/metrics)) and return it
+        as RV(leader), in the same module run. Sent without O(api_token). An unreadable URL is not an error.
+    type: str
 seealso:
   - module: kuma.universal.dataplane
 """
@@ -109,6 +114,13 @@ dataplanes:
     dataplane:
       description: The raw entity (Kuma JSON).
       type: dict
+leader:
+  description:
+    - With O(leader_metric_url), whether that control plane holds the leadership (its C(leader) gauge is 1);
+      null when the URL did not answer or has no such gauge.
+  returned: when O(leader_metric_url) is set
+  type: bool
+  sample: true
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
@@ -122,6 +134,7 @@ def main():
         "name": {"type": "str"},
         "tags": {"type": "dict"},
         "labels": {"type": "dict"},
+        "leader_metric_url": {"type": "str"},
     }
     KumaModule(argument_spec).run(dataplane_info)
 

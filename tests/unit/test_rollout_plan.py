@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """kuma_rollout_serial and kuma_rollout_max_fail_percentage from the inventory reach the
 "Data planes" play (play keywords are templated without a host, so an inventory value alone
-would be ignored). Runs deploy_mesh.yml's own plan play and the data-plane play's header (its
-tasks replaced by one that prints the batch) on local hosts."""
+would be ignored). Runs deploy_mesh.yml's own roll-out task (its first play, the other tasks
+left out) and the data-plane play's header (its tasks replaced by one that prints the batch)
+on local hosts."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, a
 @pytest.fixture()
 def harness(tmp_path):
     plays = yaml.safe_load(open(os.path.join(ROOT, "playbooks", "deploy_mesh.yml")))
-    plan = next(p for p in plays if p["name"] == "Plan the data-plane roll-out")
+    # The first play with only its roll-out task (the others need real hosts).
+    plan = dict(next(p for p in plays if p["name"] == "Check the mesh"))
+    plan.update(become=False, gather_facts=False,
+                tasks=[t for t in plan["tasks"] if t["name"] == "Check and write the roll-out plan"])
+    plan.pop("gather_subset", None)
+    assert len(plan["tasks"]) == 1
     data = dict(next(p for p in plays if p["name"] == "Data planes"))
     data.update(become=False, gather_facts=False,
                 tasks=[{"name": "Batch", "ansible.builtin.debug": {"msg": "BATCH={{ ansible_play_batch | join(',') }}"},

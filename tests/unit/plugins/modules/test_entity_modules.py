@@ -304,3 +304,22 @@ def test_dataplane_info_lists_zone_ingresses(cp, capsys):
     assert item["dataplane"]["type"] == "ZoneIngress"
     result = run(dataplane_info, {"kind": "ZoneEgress", "mesh": "default"}, capsys)
     assert result["failed"] and "mesh: a ZoneEgress belongs to no mesh" in result["msg"]
+
+
+def test_dataplane_info_reads_the_leader_gauge_in_the_same_run(cp, capsys):
+    # The summary reads the Dataplanes and this CP's leader gauge in one module run; the
+    # gauge is read without the API token (another port), and an unreadable one is null.
+    metrics = "# TYPE leader gauge\nleader_elapsed 3\nleader{zone=\"default\"} 1\n"
+    cp.scripted += [response(200, {"items": [], "next": None}), response(200, text=metrics)]
+    result = run(dataplane_info, {"api_token": "s3cr3t-token", "leader_metric_url": "http://127.0.0.1:5680/metrics"}, capsys)
+    assert result["leader"] is True and result["dataplanes"] == []
+    method, path, _body, headers = cp.requests[-1]
+    assert (method, path) == ("GET", "/metrics") and "Authorization" not in headers
+    cp.scripted += [response(200, {"items": [], "next": None}), response(200, text="leader 0\n")]
+    assert run(dataplane_info, {"leader_metric_url": "http://127.0.0.1:5680/metrics"}, capsys)["leader"] is False
+    cp.scripted += [response(200, {"items": [], "next": None}), response(200, text="kuma_build_info 1\n")]
+    assert run(dataplane_info, {"leader_metric_url": "http://127.0.0.1:5680/metrics"}, capsys)["leader"] is None
+    cp.scripted += [response(200, {"items": [], "next": None}), response(503, text="")]
+    assert run(dataplane_info, {"leader_metric_url": "http://127.0.0.1:5680/metrics"}, capsys)["leader"] is None
+    cp.scripted.append(response(200, {"items": [], "next": None}))
+    assert "leader" not in run(dataplane_info, {}, capsys)
