@@ -113,6 +113,8 @@ docs_browser() {
     record docs-browser passed "$((SECONDS - start)) s"
   elif [ "$rc" = 3 ] && [ "${KUMA_REQUIRED:-0}" != 1 ] && [ "${CI:-}" != true ]; then
     record docs-browser NOT-RUN "no Chromium on this machine (Debian: apt-get install chromium; .ci/run installs it)"
+  elif [ "$rc" = 3 ]; then
+    record docs-browser failed "no Chromium, and CI requires the browser check (apt-get install chromium)"
   else
     record docs-browser failed "$((SECONDS - start)) s"
   fi
