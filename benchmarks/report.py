@@ -471,8 +471,7 @@ def render() -> tuple[str, tuple]:
                        f"{' (uncommitted changes)' if m.get('collection_dirty') else ''}; {m['nproc']} CPUs "
                        f"({m['cpu_model']}), {m['mem_total_gib']} GiB RAM, kernel {m['kernel']}, Python {m['python']}; "
                        f"load average at start {m['loadavg_at_start']}")
-    out += ["",
-           "Measured, never asserted. `make bench` writes this file, the raw JSON beside it and `bench.png`.\n"]
+    out += ["", "Measured, never asserted. `make bench` writes this file, the raw JSON beside it and `bench.png`.\n"]
     mode = (RESULTS / "MODE").read_text().strip() if (RESULTS / "MODE").exists() else ""
     if mode:
         out.append(f"Mode: {mode}\n")

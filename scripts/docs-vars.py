@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write the manual's variable reference (docs/docsite/rst/variables.rst) from every role's
 meta/argument_specs.yml, so that it can never miss or misname a variable, and the example
 inventory's page (example_inventory.rst) from the files of inventories/fleet-example.
 
-    python3 scripts/docs-vars.py           write the page
+    python3 scripts/docs-vars.py           write the pages
     python3 scripts/docs-vars.py --check   exit 1 when the page is not what the specs give
                                            (make test-docs runs this), or when a variable of a
                                            role's defaults/main.yml is missing from its spec
