@@ -14,7 +14,9 @@ SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CP = testinfra.get_host("ansible://cp?ansible_inventory=%s" % INVENTORY)
-API = "http://127.0.0.1:5681/meshes/default/dataplanes/"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d/meshes/default/dataplanes/" % API_PORT
 
 pytestmark = pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 
