@@ -32,7 +32,7 @@ ASSIGNED = re.compile(r"^\s*(?:register|loop_var)\s*:\s*['\"]?(_[a-z][a-z0-9_]*)
 JINJA_NAME = re.compile(r"(?<![\w.'\"])(_[a-z][a-z0-9_]*)")
 PY_STRING = re.compile(r"['\"](_[a-z][a-z0-9_]*)['\"]")
 # python -c / python3 -c on a command line, or "-c" as an argv item (the interpreter is often a variable).
-PYTHON_C = re.compile(r"python[0-9.]*['\"]?\s+['\"]?-c\b|^\s*-\s+['\"]?-c['\"]?\s*$|['\"]-c['\"]\s*,", re.I | re.M)
+PYTHON_C = re.compile(r"python[0-9.]*['\"]?\s*[,\s]\s*['\"]?-c\b|^\s*-\s+['\"]?-c['\"]?\s*$|['\"]-c['\"]\s*,", re.I | re.M)
 STATEMENT = re.compile(r"\{%")
 EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
 
@@ -170,10 +170,10 @@ def tree(tmp_path):
     _write(root, "roles/a/vars/main.yml", "---\n_a_secret: 1\n")
     _write(root, "roles/a/tasks/main.yml", "---\n- name: X\n  ansible.builtin.command: x\n  register: _a_out\n")
     _write(root, "roles/a/meta/argument_specs.yml", "---\nargument_specs:\n  main:\n    options: {}\n")
-    _write(root, "roles/b/tasks/main.yml", "---\n- name: Y\n  ansible.builtin.debug:\n    msg: \"{{ _b_own }}\"\n"
-                                          "  when: _b_done | default(false)\n")
-    _write(root, "playbooks/site.yml", "---\n- name: P\n  hosts: all\n  tasks:\n"
-                                      "    - name: R\n      ansible.builtin.include_role:\n        name: kuma.universal.a\n")
+    _write(root, "roles/b/tasks/main.yml", ("---\n- name: Y\n  ansible.builtin.debug:\n    msg: \"{{ _b_own }}\"\n"
+                                            "  when: _b_done | default(false)\n"))
+    _write(root, "playbooks/site.yml", ("---\n- name: P\n  hosts: all\n  tasks:\n"
+                                        "    - name: R\n      ansible.builtin.include_role:\n        name: kuma.universal.a\n"))
     return root
 
 
@@ -183,8 +183,8 @@ def test_crossing_found(tree):
     _write(tree, "playbooks/site.yml", _read(os.path.join(tree, "playbooks/site.yml"))
            + "      vars:\n        x: \"{{ _a_out.stdout }}\"\n")
     _write(tree, "plugins/filter/f.py", "def f(hv):\n    return hv['_a_secret']\n")
-    _write(tree, "roles/a/tasks/other.yml", "---\n- name: Z\n  ansible.builtin.include_role:\n    name: b\n"
-                                           "  vars:\n    _b_done: true\n")
+    _write(tree, "roles/a/tasks/other.yml", ("---\n- name: Z\n  ansible.builtin.include_role:\n    name: b\n"
+                                             "  vars:\n    _b_done: true\n"))
     assert sorted(private_crossings(tree)) == [
         ("playbooks/site.yml", 9, "_a_out", "a"), ("plugins/filter/f.py", 2, "_a_secret", "a"),
         ("roles/a/tasks/other.yml", 6, "_b_done", "b"), ("roles/b/templates/x.j2", 1, "_a_secret", "a")]
@@ -192,21 +192,23 @@ def test_crossing_found(tree):
 
 def test_undeclared_entry_point_found(tree):
     assert undeclared_entry_points(tree) == []
-    _write(tree, "playbooks/other.yml", "---\n- name: P\n  hosts: all\n  tasks:\n    - name: B\n      block:\n"
-                                       "        - name: R\n          ansible.builtin.import_role:\n"
-                                       "            name: kuma.universal.a\n            tasks_from: check.yml\n")
+    _write(tree, "playbooks/other.yml", ("---\n- name: P\n  hosts: all\n  tasks:\n    - name: B\n      block:\n"
+                                         "        - name: R\n          ansible.builtin.import_role:\n"
+                                         "            name: kuma.universal.a\n            tasks_from: check.yml\n"))
     assert undeclared_entry_points(tree) == [("playbooks/other.yml", "kuma.universal.a", "check")]
 
 
 def test_programs_found(tree):
     assert programs_in_yaml(tree) == []
-    _write(tree, "roles/a/tasks/probe.yml", "---\n- name: P\n  ansible.builtin.command:\n    argv:\n"
-                                           "      - \"{{ ansible_python_interpreter }}\"\n      - -c\n"
-                                           "      - \"{{ _a_script }}\"\n- name: Q\n  ansible.builtin.command: python3 -c 'print(1)'\n")
-    _write(tree, "playbooks/p.yml", "---\n- name: P\n  hosts: all\n  vars:\n    x: >-\n"
-                                    "      {%- set n = 1 -%}{{ n }}\n    y: >-\n      {{ 1\n  + 2\n  + 3\n  + 4\n  + 5\n  + 6\n  + 7 }}\n")
+    _write(tree, "roles/a/tasks/probe.yml", ("---\n- name: P\n  ansible.builtin.command:\n    argv:\n"
+                                             "      - \"{{ ansible_python_interpreter }}\"\n      - -c\n"
+                                             "      - \"{{ _a_script }}\"\n- name: Q\n  ansible.builtin.command: python3 -c 'print(1)'\n"
+                                            "- name: R\n  ansible.builtin.command:\n    argv: [python3, -c, 'import x']\n"))
+    _write(tree, "playbooks/p.yml", ("---\n- name: P\n  hosts: all\n  vars:\n    x: >-\n"
+                                     "      {%- set n = 1 -%}{{ n }}\n    y: >-\n      {{ 1\n  + 2\n  + 3\n  + 4\n  + 5\n  + 6\n  + 7 }}\n"))
     found = programs_in_yaml(tree)
     assert ("playbooks/p.yml", 6, "Jinja statement {% %}") in found
     assert ("playbooks/p.yml", 8, "{{ }} over 7 lines") in found
     assert ("roles/a/tasks/probe.yml", 9, "python -c") in found
     assert ("roles/a/tasks/probe.yml", 6, "python -c") in found
+    assert ("roles/a/tasks/probe.yml", 12, "python -c") in found
