@@ -16,9 +16,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
-    HOST_LABEL, MANAGED_BY, sidecar_dataplanes, sidecar_tokens,
-)
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items import sidecar_dataplanes, sidecar_tokens
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import HOST_LABEL, MANAGED_BY
 
 WHATS = ("dataplanes", "tokens")
 

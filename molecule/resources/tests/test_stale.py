@@ -41,7 +41,8 @@ def summary(extra):
         env=env, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     report = json.loads(run.stdout[run.stdout.index("{"):])
-    tasks = {t["task"]["name"]: t["hosts"].get("cp", {}) for p in report["plays"] for t in p["tasks"]}
+    # A role's task is reported as "<role> : <name>" (the summary is the control_plane role's entry point).
+    tasks = {t["task"]["name"].split(" : ")[-1]: t["hosts"].get("cp", {}) for p in report["plays"] for t in p["tasks"]}
     return tasks
 
 

@@ -1,7 +1,7 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The host modules that replace the roles' `python -c` probes (install_probe, control_plane_probe)
-and the leader read (control_plane_leader): what they read, and their control-plane calls through
+and the leader read (control_plane_status): what they read, and their control-plane calls through
 the collection's client against the fake CP (errors are "not ready" / "not read", never failures)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from ansible_collections.kuma.universal.plugins.module_utils import _api
-from ansible_collections.kuma.universal.plugins.modules import control_plane_leader, control_plane_probe, install_probe
+from ansible_collections.kuma.universal.plugins.modules import control_plane_status, control_plane_probe, install_probe
 from ansible_collections.kuma.universal.tests.unit.fakecp import response, run_module as run
 
 ME = pwd.getpwuid(os.getuid()).pw_name
@@ -111,22 +111,26 @@ def test_control_plane_probe_unreachable_is_not_ready(cp_host, cp, capsys):
     assert result["ready"] is False
 
 
-def test_control_plane_leader(cp, capsys):
-    cp.scripted.append(response(200, text="# TYPE leader gauge\nleader{zone=\"default\"} 1\n"))
-    result = run(control_plane_leader, {}, capsys, check_mode=True)
-    assert (result["changed"], result["leader"], result["state"]) == (False, True, "leader")
-    method, path, _body, headers = cp.requests[-1]
-    assert (method, path) == ("GET", "/metrics") and "Authorization" not in headers
+def test_control_plane_status(cp, capsys):
+    cp.scripted += [response(200, text="ok"), response(200, text="# TYPE leader gauge\nleader{zone=\"default\"} 1\n")]
+    result = run(control_plane_status, {}, capsys, check_mode=True)
+    assert (result["changed"], result["ready"], result["leader"], result["state"]) == (False, True, True, "leader")
+    ready, metrics = cp.requests[-2:]
+    assert (ready[:2], metrics[:2]) == (("GET", "/ready"), ("GET", "/metrics"))
+    assert "Authorization" not in metrics[3]
 
 
-def test_control_plane_leader_states(cp, capsys):
+def test_control_plane_status_states(cp, capsys):
     for page, leader, state in (("leader 0\n", False, "follower"), ("kuma_build_info 1\n", None, "unreachable")):
-        cp.scripted.append(response(200, text=page))
-        result = run(control_plane_leader, {"diagnostics_url": "http://127.0.0.1:6680/"}, capsys)
-        assert (result["leader"], result["state"]) == (leader, state)
+        cp.scripted += [response(200, text="ok"), response(200, text=page)]
+        result = run(control_plane_status, {"diagnostics_url": "http://127.0.0.1:6680/"}, capsys)
+        assert (result["ready"], result["leader"], result["state"]) == (True, leader, state)
         assert cp.requests[-1][1] == "/metrics"
-    cp.scripted.append(response(503, text=""))
-    assert run(control_plane_leader, {}, capsys)["state"] == "unreachable"
+    cp.scripted += [response(503, text="starting"), response(503, text="")]
+    result = run(control_plane_status, {}, capsys)
+    assert (result["ready"], result["state"]) == (False, "unreachable")
+    cp.scripted += [requests.exceptions.ConnectionError("[Errno 111] Connection refused")] * 2
+    assert run(control_plane_status, {}, capsys)["ready"] is False
 
 
 def test_diagnostics_helpers_map_every_error_to_not_read(cp):

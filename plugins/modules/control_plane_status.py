@@ -5,16 +5,17 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: control_plane_leader
-short_description: Read whether a kuma-cp holds the leader lock
+module: control_plane_status
+short_description: Read whether a kuma-cp is ready and whether it holds the leader lock
 version_added: 0.1.0
 description:
   - A host module - it runs on the control-plane host (C(delegate_to)) and reads kuma-cp's diagnostics port
     there, through the collection's API client (without a token and without retries). Read-only.
   - kuma-cp's C(leader) gauge (C(/metrics) on the diagnostics port, C(leader{zone="..."} 1)) is 1 on the control
     plane that holds the store's lock, 0 on the others; always 1 on the memory store.
-  - An unreadable page or a page without the gauge is not an error - RV(leader) is null and RV(state) is
-    C(unreachable).
+  - Also whether C(/ready) answers 200 (RV(ready)); the control_plane role waits for it with C(until).
+  - An unreadable page or a page without the gauge is not an error - RV(ready) is false, RV(leader) null and
+    RV(state) C(unreachable).
 author:
   - kuma.universal contributors (@kuma-universal)
 attributes:
@@ -34,7 +35,7 @@ attributes:
     platforms: posix
 options:
   diagnostics_url:
-    description: kuma-cp's diagnostics port, its C(/metrics) page is read.
+    description: kuma-cp's diagnostics port; its C(/ready) and C(/metrics) pages are read.
     type: str
     default: http://127.0.0.1:5680
   timeout:
@@ -47,7 +48,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Read the leader gauge of every control plane
-  kuma.universal.control_plane_leader:
+  kuma.universal.control_plane_status:
     diagnostics_url: http://127.0.0.1:5680
   delegate_to: "{{ item }}"
   loop: "{{ groups['kuma_control_plane'] }}"
@@ -55,6 +56,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ready:
+  description: Whether C(/ready) answered 200.
+  returned: success
+  type: bool
+  sample: true
 leader:
   description: True on the leader, false on a follower, null when unreadable.
   returned: success
@@ -69,7 +75,7 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import HAS_REQUESTS, read_leader
+from ansible_collections.kuma.universal.plugins.module_utils._api import HAS_REQUESTS, read_leader, read_ready
 
 STATES = {True: "leader", False: "follower", None: "unreachable"}
 
@@ -82,9 +88,10 @@ def main():
         },
         supports_check_mode=True,
     )
-    url = module.params["diagnostics_url"].rstrip("/") + "/metrics"
-    leader = read_leader(url, module.params["timeout"]) if HAS_REQUESTS else None
-    module.exit_json(changed=False, leader=leader, state=STATES[leader])
+    base = module.params["diagnostics_url"].rstrip("/")
+    ready = read_ready(base + "/ready", module.params["timeout"]) if HAS_REQUESTS else False
+    leader = read_leader(base + "/metrics", module.params["timeout"]) if HAS_REQUESTS else None
+    module.exit_json(changed=False, ready=ready, leader=leader, state=STATES[leader])
 
 
 if __name__ == "__main__":
