@@ -203,7 +203,7 @@ def test_programs_found(tree):
     _write(tree, "roles/a/tasks/probe.yml", ("---\n- name: P\n  ansible.builtin.command:\n    argv:\n"
                                              "      - \"{{ ansible_python_interpreter }}\"\n      - -c\n"
                                              "      - \"{{ _a_script }}\"\n- name: Q\n  ansible.builtin.command: python3 -c 'print(1)'\n"
-                                            "- name: R\n  ansible.builtin.command:\n    argv: [python3, -c, 'import x']\n"))
+                                             "- name: R\n  ansible.builtin.command:\n    argv: [python3, -c, 'import x']\n"))
     _write(tree, "playbooks/p.yml", ("---\n- name: P\n  hosts: all\n  vars:\n    x: >-\n"
                                      "      {%- set n = 1 -%}{{ n }}\n    y: >-\n      {{ 1\n  + 2\n  + 3\n  + 4\n  + 5\n  + 6\n  + 7 }}\n"))
     found = programs_in_yaml(tree)
