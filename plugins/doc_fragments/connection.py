@@ -42,7 +42,12 @@ options:
     type: int
     default: 30
 notes:
-  - All modules of this collection belong to the action group C(kuma.universal.kuma), so the
+  - An API module - it talks to the Kuma control plane only, through the collection's one API client (with its
+    retries and error mapping), from where the task runs (usually the control-plane host, on loopback). The
+    collection's other plugins are host modules (run on a managed host, for example
+    M(kuma.universal.dataplane_proxies), M(kuma.universal.install_probe)) and controller planning (filters and
+    M(kuma.universal.rollout_plan)).
+  - Every API module belongs to the action group C(kuma.universal.kuma), so the
     connection options can be set once with C(module_defaults) on C(group/kuma.universal.kuma).
 requirements:
   - requests (Python library, on the host that runs the module)

@@ -4,10 +4,11 @@
 """The sidecar role's control-plane calls for a whole play batch: one registration and one token
 run per control plane instead of one per host, and each host's part of their results.
 
-Each host of the batch brings what the role planned for it (_sidecar_plan), what its prune step
-read (_sidecar_host: the meshes of the proxies it pruned, the tokens it has) and its settings
-(_sidecar_cp: the CP host, the API URL, prune, token validity); hosts whose settings differ (e.g.
-another CP) land in another group, so one group is one module run on one CP.
+Each host of the batch brings the sidecar role's documented facts: what the role planned for it
+(sidecar_plan, with its settings under control_plane: the CP host, the API URL, prune, token
+validity) and what its prune step read (sidecar_host_proxies: the meshes of the proxies it pruned,
+the tokens it has); hosts whose settings differ (e.g. another CP) land in another group, so one
+group is one module run on one CP.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
-    HOST_LABEL, MANAGED_BY, sidecar_dataplanes, sidecar_tokens,
-)
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items import sidecar_dataplanes, sidecar_tokens
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import HOST_LABEL, MANAGED_BY
 
 WHATS = ("dataplanes", "tokens")
 
@@ -34,11 +34,11 @@ def _hosts(batch, hostvars):
     """(host, instances, host read, settings) of every host of batch that planned its sidecars."""
     for host in batch or []:
         hv = _get(hostvars, host, {})
-        plan = _get(hv, "_sidecar_plan")
-        settings = _get(hv, "_sidecar_cp")
+        plan = _get(hv, "sidecar_plan")
+        settings = _get(plan, "control_plane")
         if plan is None or settings is None:
             continue  # the role did not run on this host (or stopped before its plan)
-        yield host, list(_get(plan, "instances", [])), _get(hv, "_sidecar_host", {}), settings
+        yield host, list(_get(plan, "instances", [])), _get(hv, "sidecar_host_proxies", {}), settings
 
 
 def sidecar_batches(batch, hostvars, what="dataplanes"):

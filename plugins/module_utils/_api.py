@@ -386,3 +386,43 @@ class KumaModule:
         """
         self.module.no_log_values.discard(value)
         self.module.no_log_values.discard(value.strip())
+
+
+# -- kuma-cp's diagnostics port (/ready, /metrics): the same client, without token or retries --
+DEFAULT_DIAGNOSTICS_URL = "http://127.0.0.1:5680"
+LEADER_LINE = re.compile(r"^leader(?:[{][^}]*[}])? ([01])$", re.MULTILINE)
+
+
+def diagnostics_client(url, timeout=5, session=None):
+    """A client for kuma-cp's diagnostics port at url (its base, or any URL on it): no token
+    (the API token is never sent to another port) and no retries (a probe, read once)."""
+    parts = urlsplit(str(url or DEFAULT_DIAGNOSTICS_URL))
+    return KumaClient("%s://%s" % (parts.scheme, parts.netloc), timeout=timeout, retries=0, session=session)
+
+
+def read_ready(url, timeout=5, session=None):
+    """Whether kuma-cp's /ready at url (the diagnostics port) answers 200; False when it does not
+    answer or refuses (any KumaApiError)."""
+    try:
+        client = diagnostics_client(url, timeout, session)
+        status, _data = client.request("GET", urlsplit(str(url)).path or "/ready")
+    except (KumaApiError, KumaInputError):
+        return False
+    return status == 200
+
+
+def leader_from_metrics(text):
+    """kuma-cp's `leader` gauge in a Prometheus text page: True, False, or None without it."""
+    found = LEADER_LINE.search(text if isinstance(text, str) else "")
+    return None if found is None else found.group(1) == "1"
+
+
+def read_leader(url, timeout=5, session=None):
+    """kuma-cp's `leader` gauge at url (its diagnostics /metrics): 1 on the CP that holds the
+    store's lock, 0 on the others (always 1 on the memory store). None when unreadable."""
+    try:
+        client = diagnostics_client(url, timeout, session)
+        _status, text = client.request("GET", urlsplit(str(url)).path or "/metrics")
+    except (KumaApiError, KumaInputError):
+        return None
+    return leader_from_metrics(text)

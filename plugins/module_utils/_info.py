@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import re
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, requests
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, read_leader
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
@@ -133,17 +132,7 @@ def dataplane_info(kmod):
     return out
 
 
-LEADER_LINE = re.compile(r"^leader(?:[{][^}]*[}])? ([01])$", re.MULTILINE)
-
-
 def leader_metric(url, timeout):
     """kuma-cp's `leader` gauge at url (its diagnostics /metrics): True, False, or None when
-    unreadable. A fresh session: the API token is not sent to another port."""
-    try:
-        response = requests.Session().get(url, timeout=timeout)
-    except requests.exceptions.RequestException:
-        return None
-    if response.status_code != 200:
-        return None
-    match = LEADER_LINE.search(response.text or "")
-    return None if match is None else match.group(1) == "1"
+    unreadable. Read with the collection's client, without the API token."""
+    return read_leader(url, timeout)

@@ -13,7 +13,9 @@ import testinfra.utils.ansible_runner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
-API = "http://127.0.0.1:5681"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d" % API_PORT
 MAX_EXPOSURE = 2.5
 # Role defaults (roles/control_plane/defaults/main.yml): MADS off unless kuma_metrics_enabled, the rest on these ports.
 MADS_PORT = 5676

@@ -11,7 +11,9 @@ import testinfra
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-API = "http://127.0.0.1:5681"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d" % API_PORT
 
 # What each scenario must leave behind: Dataplanes per host, and what must be gone.
 EXPECTED = {
@@ -180,6 +182,16 @@ def test_control_plane_uses_postgres():
     assert "KUMA_STORE_POSTGRES_PASSWORD" not in CP.file("/etc/kuma/kuma-cp.yaml").content_string
     tables = vm("postgres").check_output("runuser -u postgres -- psql -d kuma -Atc 'select count(*) from resources'")
     assert int(tables) > 0
+
+
+@pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only (kuma_api_port: 6681)")
+def test_a_non_default_api_port_serves_every_caller():
+    # kuma_api_port is the one setting of the API port: kuma-cp listens there and nowhere else, and
+    # every caller used it (the converge registered the proxies, issued their tokens, ran the summary).
+    assert api("/")["version"] == "2.14.3"
+    assert CP.run("curl -sS -o /dev/null --max-time 5 http://127.0.0.1:5681/").rc != 0
+    assert api("/config")["apiServer"]["http"]["port"] == 6681
+    assert api("/meshes/default/dataplanes")["total"] == 2
 
 
 @pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only (url source)")

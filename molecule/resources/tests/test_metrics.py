@@ -16,7 +16,9 @@ import testinfra.utils.ansible_runner
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
-API = "http://127.0.0.1:5681"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d" % API_PORT
 PROMETHEUS = "http://127.0.0.1:9090"
 METRICS_PORT_LABEL = "kuma.universal/metrics-port"
 # Bounded waits: MADS refresh (5 s in the test's kuma_sd_configs) plus a scrape (5 s), with margin.

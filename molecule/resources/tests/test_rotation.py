@@ -15,7 +15,9 @@ import testinfra
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-API = "http://127.0.0.1:5681"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d" % API_PORT
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PROXIES = {"redis-vm": ["redis-redis-vm-%d" % i for i in range(6)], "backend-vm": ["backend-backend-vm-0"]}
 

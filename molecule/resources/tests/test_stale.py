@@ -14,7 +14,9 @@ SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CP = testinfra.get_host("ansible://cp?ansible_inventory=%s" % INVENTORY)
-API = "http://127.0.0.1:5681/meshes/default/dataplanes/"
+# The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
+API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
+API = "http://127.0.0.1:%d/meshes/default/dataplanes/" % API_PORT
 
 pytestmark = pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 
@@ -39,7 +41,8 @@ def summary(extra):
         env=env, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     report = json.loads(run.stdout[run.stdout.index("{"):])
-    tasks = {t["task"]["name"]: t["hosts"].get("cp", {}) for p in report["plays"] for t in p["tasks"]}
+    # A role's task is reported as "<role> : <name>" (the summary is the control_plane role's entry point).
+    tasks = {t["task"]["name"].split(" : ")[-1]: t["hosts"].get("cp", {}) for p in report["plays"] for t in p["tasks"]}
     return tasks
 
 

@@ -26,8 +26,8 @@ def settings(cp="cp", prune=True, valid_for="", renew_before="24h", api_url="htt
 def host(name, sidecars, pruned_meshes=(), tokens=None, **kw):
     plan = sidecar_plan(sidecars, name, address="10.0.0.2")
     assert plan["errors"] == []
-    return {"_sidecar_plan": plan, "_sidecar_cp": settings(**kw),
-            "_sidecar_host": {"pruned_meshes": list(pruned_meshes), "tokens": tokens or {}}}
+    return {"sidecar_plan": dict(plan, control_plane=settings(**kw)),
+            "sidecar_host_proxies": {"pruned_meshes": list(pruned_meshes), "tokens": tokens or {}}}
 
 
 def test_one_group_per_cp_with_one_selector_per_host():
@@ -51,7 +51,7 @@ def test_one_group_per_cp_with_one_selector_per_host():
         assert item["labels"]["kuma.universal/host"] in item["name"]
     assert groups[2]["selectors"] == []
     # prune from an ini inventory is a string
-    hostvars["vm-5"]["_sidecar_cp"]["prune"] = "false"
+    hostvars["vm-5"]["sidecar_plan"]["control_plane"]["prune"] = "false"
     assert sidecar_batches(["vm-5"], hostvars)[0]["exclusive"] is False
 
 

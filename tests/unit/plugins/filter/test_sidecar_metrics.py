@@ -6,8 +6,9 @@ metrics_port) and the MeshMetric policies that open them (kuma.universal.sidecar
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
-    METRICS_PORT_LABEL, FilterModule, sidecar_dataplanes, sidecar_metrics_policies, sidecar_plan,
+    FilterModule, sidecar_dataplanes, sidecar_metrics_policies, sidecar_plan,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import METRICS_PORT_LABEL
 
 REDIS = {"service": "redis", "replicas": 6, "inbound": [{"port": 9000, "service_port": 6379}]}
 

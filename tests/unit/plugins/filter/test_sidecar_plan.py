@@ -9,9 +9,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
-    DATAPLANE_FIELDS, FilterModule, host_slug, sidecar_dataplanes, sidecar_plan,
-)
+from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import FilterModule, sidecar_dataplanes, sidecar_plan
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import DATAPLANE_FIELDS, host_slug
 
 ADDRESS = "10.0.0.2"
 

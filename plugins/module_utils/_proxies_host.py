@@ -1,0 +1,260 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Internal: the host side of kuma.universal.dataplane_proxies - one converge of a host's kuma-dp
+proxies (their files, token files, environment files and kuma-dp@ instances), what differs fixed
+unless in check mode, with a diff; and the prune of the proxies that left. Not a public interface.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import zone_resource_json
+
+
+UNIT = "kuma-dp@%s.service"
+
+
+class Host:
+    """The converge of one module run: what differs, fixed unless in check mode, with a diff."""
+
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.check = module.check_mode
+        self.files = []
+        self.diff = []
+
+    # -- systemd ---------------------------------------------------------------------------
+    def systemctl(self, *args):
+        rc, out, err = self.module.run_command(["systemctl"] + list(args))
+        if rc != 0:
+            self.module.fail_json(msg="systemctl %s failed (rc %d): %s" % (" ".join(args), rc, (err or out).strip()),
+                                  files=self.files)
+        return out
+
+    def unit_states(self, names):
+        """{name: (ActiveState, UnitFileState)} in one systemctl call."""
+        if not names:
+            return {}
+        out = self.systemctl("show", "--property=Id,ActiveState,UnitFileState", *[UNIT % n for n in names])
+        states = {}
+        for block in out.strip().split("\n\n"):
+            props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+            unit = props.get("Id", "")
+            if unit.startswith("kuma-dp@") and unit.endswith(".service"):
+                states[unit[len("kuma-dp@"):-len(".service")]] = (props.get("ActiveState"), props.get("UnitFileState"))
+        return states
+
+    def loaded_instances(self):
+        out = self.systemctl("list-units", "--all", "--plain", "--no-legend", "--type=service", "kuma-dp@*")
+        names = []
+        for line in out.splitlines():
+            unit = line.split()[0] if line.split() else ""
+            if unit.startswith("kuma-dp@") and unit.endswith(".service"):
+                names.append(unit[len("kuma-dp@"):-len(".service")])
+        return names
+
+    # -- files -----------------------------------------------------------------------------
+    def ids(self, owner, group):
+        try:
+            return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+        except KeyError:
+            if self.check:
+                return None, None
+            self.module.fail_json(msg="user or group %s:%s does not exist: run kuma.universal.install first"
+                                  % (owner, group))
+
+    def attributes(self, path, owner, group, mode):
+        """Owner, group and mode of an existing path; True when something differs (fixed unless check mode)."""
+        uid, gid = self.ids(owner, group)
+        st = os.lstat(path)
+        changed = False
+        if uid is not None and (st.st_uid != uid or st.st_gid != gid):
+            changed = True
+            if not self.check:
+                os.chown(path, uid, gid)
+        if stat.S_IMODE(st.st_mode) != mode:
+            changed = True
+            if not self.check:
+                os.chmod(path, mode)
+        if changed:
+            self.files.append(path)
+        return changed
+
+    def directory(self, path, owner, group, mode):
+        if not os.path.isdir(path):
+            self.files.append(path)
+            self.diff.append({"before_header": path, "after_header": path, "before": "", "after": "(directory)\n"})
+            if not self.check:
+                os.makedirs(path, exist_ok=True)
+                self.attributes(path, owner, group, mode)
+            return True
+        return self.attributes(path, owner, group, mode)
+
+    def file(self, path, content, owner, group, mode, secret=False):
+        """Write content where it differs; True when the content changed (attributes alone: False)."""
+        data = to_bytes(content)
+        try:
+            with open(path, "rb") as handle:
+                current = handle.read()
+        except FileNotFoundError:
+            current = None
+        if current == data:
+            self.attributes(path, owner, group, mode)
+            return False
+        self.files.append(path)
+        if secret:
+            self.diff.append({"before_header": path, "after_header": path, "before": "",
+                              "after": "(token %s)\n" % ("written" if current is None else "replaced")})
+        else:
+            self.diff.append({"before_header": path, "after_header": path,
+                              "before": to_text(current or b""), "after": to_text(data)})
+        if not self.check:
+            uid, gid = self.ids(owner, group)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".%s." % os.path.basename(path))
+            try:
+                os.fchmod(fd, mode)
+                os.fchown(fd, uid, gid)
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(tmp, path)
+        return True
+
+    def remove(self, path):
+        if not os.path.lexists(path):
+            return
+        self.files.append(path)
+        if self.check:
+            return
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+    # -- the two steps ---------------------------------------------------------------------
+    def installed(self):
+        names = set(self.loaded_instances())
+        try:
+            names.update(f[:-4] for f in os.listdir(self.p["config_dir"]) if f.endswith(".env"))
+        except FileNotFoundError:
+            pass
+        return sorted(names)
+
+    def mesh_of(self, name):
+        try:
+            with open(os.path.join(self.p["config_dir"], name + ".env")) as handle:
+                for line in handle:
+                    if line.startswith("KUMA_DATAPLANE_MESH="):
+                        return line.split("=", 1)[1].strip()
+        except OSError:
+            pass
+        return None
+
+    def prune(self, installed, wanted):
+        stale = [n for n in installed if n not in wanted] if self.p["prune"] else []
+        meshes = sorted({m for m in (self.mesh_of(n) for n in stale) if m})
+        if stale:
+            if not self.check:
+                # Together: their Envoys drain in parallel.
+                self.systemctl("disable", "--now", *[UNIT % n for n in stale])
+            for name in stale:
+                self.remove(os.path.join(self.p["config_dir"], "tokens", name))
+                self.remove(os.path.join(self.p["work_root"], name))
+                self.remove(os.path.join(self.p["config_dir"], name + ".env"))
+        tokens = {}
+        for name in wanted:
+            try:
+                with open(os.path.join(self.p["config_dir"], "tokens", name)) as handle:
+                    tokens[name] = handle.read().strip()
+            except OSError:
+                pass
+        return stale, meshes, tokens
+
+    def env_file(self, proxy):
+        p = self.p
+        env = dict((str(k), "" if v is None else str(v)) for k, v in (p["env"] or {}).items())
+        env.update((str(k), "" if v is None else str(v)) for k, v in (proxy.get("env") or {}).items())
+        env.update({
+            "KUMA_DATAPLANE_NAME": proxy["name"],
+            "KUMA_DATAPLANE_MESH": proxy["mesh"],
+            "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH": os.path.join(p["config_dir"], "tokens", proxy["name"]),
+            "KUMA_DATAPLANE_RUNTIME_WORK_DIR": os.path.join(p["work_root"], proxy["name"]),
+            "KUMA_READINESS_PORT": str(proxy["readiness_port"]),
+        })
+        lines = ["# Ansible managed: kuma.universal.dataplane_proxies",
+                 "# kuma-dp@%s: %s" % (proxy["name"], proxy.get("description") or "mesh %s" % proxy["mesh"])]
+        if proxy.get("proxy_type", "dataplane") == "dataplane":
+            lines.append("# No Dataplane template here: the entity is registered through the API beforehand.")
+        else:
+            # kuma-dp refuses a name or mesh beside a resource (it takes both from the resource), and registers the
+            # zone proxy itself when it connects. systemd keeps a single-quoted value as it is.
+            del env["KUMA_DATAPLANE_NAME"], env["KUMA_DATAPLANE_MESH"]
+            env["KUMA_DATAPLANE_PROXY_TYPE"] = proxy["proxy_type"]
+            env["KUMA_DATAPLANE_RUNTIME_RESOURCE"] = "'%s'" % zone_resource_json(proxy["resource"])
+            lines.append("# A zone %s: kuma-dp registers the %s below when it connects." % (
+                proxy["proxy_type"], proxy["resource"].get("type")))
+        lines += ["%s=%s" % (k, v) for k, v in env.items()]
+        return "\n".join(lines) + "\n"
+
+    def converge(self, proxies):
+        p = self.p
+        user = p["user"]
+        if not self.check:
+            missing = [path for path in p["required_paths"] if not os.path.exists(path)]
+            if missing:
+                self.module.fail_json(msg="%s missing: run kuma.universal.install first" % ", ".join(missing))
+        tokens_dir = os.path.join(p["config_dir"], "tokens")
+        self.directory(p["config_dir"], "root", "root", 0o755)
+        self.directory(tokens_dir, "root", user, 0o750)
+        self.directory(p["work_root"], "root", "root", 0o755)
+        everything = False
+        unit_changed = False
+        if p["unit"] is not None:
+            unit_changed = self.file(p["unit_path"], p["unit"], "root", "root", 0o644)
+            everything = unit_changed
+        if p["ca_cert"]:
+            everything = self.file(os.path.join(p["config_dir"], "ca.crt"), p["ca_cert"].strip() + "\n",
+                                   "root", "root", 0o644) or everything
+        restart = []
+        for proxy in proxies:
+            name = proxy["name"]
+            token_path = os.path.join(tokens_dir, name)
+            changed = False
+            if proxy.get("token"):
+                changed = self.file(token_path, proxy["token"].strip(), user, user, 0o600, secret=True)
+                changed = changed and p["restart_on_new_token"]
+            elif os.path.exists(token_path):
+                self.attributes(token_path, user, user, 0o600)
+            elif not self.check:
+                self.module.fail_json(msg="%s: no token given and none on the host" % name)
+            self.directory(os.path.join(p["work_root"], name), user, user, 0o750)
+            changed = self.file(os.path.join(p["config_dir"], name + ".env"), self.env_file(proxy),
+                                "root", "root", 0o644) or changed
+            if changed or everything:
+                restart.append(name)
+        if unit_changed and not self.check:
+            self.systemctl("daemon-reload")
+        states = self.unit_states([x["name"] for x in proxies])
+        running = [x["name"] for x in proxies if states.get(x["name"], (None, None))[0] == "active"]
+        start = [x["name"] for x in proxies if x["name"] not in running]
+        restart = [n for n in restart if n in running]
+        enable = [x["name"] for x in proxies if states.get(x["name"], (None, None))[1] != "enabled"]
+        if not self.check:
+            if enable:
+                self.systemctl("enable", *[UNIT % n for n in enable])
+            if restart:
+                self.systemctl("restart", "--no-block", *[UNIT % n for n in restart])
+            if start:
+                self.systemctl("start", *[UNIT % n for n in start])
+        return restart, start, enable

@@ -1,0 +1,144 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host modules that replace the roles' `python -c` probes (install_probe, control_plane_probe)
+and the leader read (control_plane_status): what they read, and their control-plane calls through
+the collection's client against the fake CP (errors are "not ready" / "not read", never failures)."""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+
+import pytest
+import requests
+
+from ansible_collections.kuma.universal.plugins.module_utils import _api
+from ansible_collections.kuma.universal.plugins.modules import control_plane_status, control_plane_probe, install_probe
+from ansible_collections.kuma.universal.tests.unit.fakecp import response, run_module as run
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def test_install_probe_reads_release_users_and_links(tmp_path, capsys):
+    prefix = tmp_path / "kuma"
+    (prefix / "2.14.3" / "bin").mkdir(parents=True)
+    for binary in ("kuma-dp", "envoy"):
+        (prefix / "2.14.3" / "bin" / binary).write_text("")
+    os.symlink(str(prefix / "2.14.3"), str(prefix / "current"))
+    kumactl = tmp_path / "kumactl"
+    os.symlink("/opt/kuma/current/bin/kumactl", str(kumactl))
+    dangling = tmp_path / "gone"
+    os.symlink("/nowhere", str(dangling))
+    result = run(install_probe, {"prefix": str(prefix), "version": "2.14.3", "users": [ME, "no-such-user-x"],
+                                 "paths": [str(dangling), str(tmp_path / "absent")], "kumactl_link": str(kumactl)},
+                 capsys, check_mode=True)
+    assert result["changed"] is False
+    assert result["args"] == [str(prefix), "2.14.3", ME, "no-such-user-x"]
+    assert result["binaries"] == ["envoy", "kuma-dp"]
+    assert result["current"] == str(prefix / "2.14.3")
+    assert result["kumactl"] == "/opt/kuma/current/bin/kumactl"
+    assert result["paths"] == {str(dangling): True, str(tmp_path / "absent"): False}
+    assert result["users"]["no-such-user-x"] is None and result["groups"]["no-such-user-x"] is None
+    assert result["users"][ME]["uid"] == os.getuid() and result["users"][ME]["group"] == MY_GROUP
+
+
+def test_install_probe_on_a_bare_host(tmp_path, capsys):
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "kumactl_link": str(tmp_path / "k")},
+                 capsys)
+    assert (result["binaries"], result["current"], result["kumactl"], result["users"], result["paths"]) == (
+        [], None, None, {}, {})
+
+
+@pytest.fixture
+def cp_host(tmp_path, monkeypatch, cp):
+    binary = tmp_path / "kuma-cp"
+    binary.write_text("")
+    cert = tmp_path / "kuma-cp.crt"
+    cert.write_bytes(b"PEM")
+    conf = tmp_path / "kuma-cp.yaml"
+    conf.write_text("x: 1\n")
+    os.chmod(str(conf), 0o644)
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(args)
+        return 0, "UnitFileState=enabled\nActiveState=active\nNeedDaemonReload=no\n", ""
+
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", run_command)
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.get_bin_path", lambda self, name, *a, **k: "/bin/" + name)
+    return {"binary": str(binary), "cert": str(cert), "conf": str(conf), "dir": str(tmp_path), "calls": calls}
+
+
+def test_control_plane_probe_reads_everything_in_one_run(cp_host, cp, capsys):
+    cp.scripted.append(response(200, text="ok"))  # /ready
+    args = {"binary": cp_host["binary"], "cert": cp_host["cert"], "meshes": ["default", "gone"],
+            "paths": [cp_host["conf"], cp_host["dir"], cp_host["dir"] + "/absent"]}
+    result = run(control_plane_probe, args, capsys, check_mode=True)
+    assert result["changed"] is False and result["binary"] is True and result["requests"] is True
+    assert result["ready"] is True
+    assert result["unit"] == {"UnitFileState": "enabled", "ActiveState": "active", "NeedDaemonReload": "no"}
+    assert cp_host["calls"] == [["/bin/systemctl", "show", "kuma-cp.service", "-p", "UnitFileState", "-p",
+                                 "ActiveState", "-p", "NeedDaemonReload"]]
+    assert result["cert"] == "UEVN"
+    assert result["meshes"] == {"default": {"type": "Mesh", "name": "default"}, "gone": None}
+    assert result["paths"][cp_host["conf"]] == [ME, MY_GROUP, "0644", hashlib.sha1(b"x: 1\n").hexdigest()]
+    assert result["paths"][cp_host["dir"]][3] is None and result["paths"][cp_host["dir"] + "/absent"] is None
+    ready, default, gone = cp.requests[-3:]
+    assert ready[:2] == ("GET", "/ready") and "Authorization" not in ready[3]
+    assert (default[:2], gone[:2]) == (("GET", "/meshes/default"), ("GET", "/meshes/gone"))
+
+
+def test_control_plane_probe_not_ready_reads_no_mesh(cp_host, cp, capsys):
+    cp.scripted.append(response(503, text="not ready"))
+    before = len(cp.requests)
+    result = run(control_plane_probe, {"binary": cp_host["binary"] + "-absent", "meshes": ["default"]}, capsys)
+    assert (result["binary"], result["ready"], result["meshes"], result["cert"]) == (False, False, {}, "")
+    assert len(cp.requests) == before + 1  # /ready once, no retry, no mesh read
+
+
+def test_control_plane_probe_leaves_out_a_mesh_it_cannot_read(cp_host, cp, capsys):
+    cp.scripted += [response(200, text="ok"), response(500, {"title": "boom"})]
+    result = run(control_plane_probe, {"binary": cp_host["binary"], "meshes": ["default"]}, capsys)
+    assert result["ready"] is True and result["meshes"] == {}
+
+
+def test_control_plane_probe_unreachable_is_not_ready(cp_host, cp, capsys):
+    cp.scripted.append(requests.exceptions.ConnectionError("[Errno 111] Connection refused"))
+    result = run(control_plane_probe, {"binary": cp_host["binary"]}, capsys)
+    assert result["ready"] is False
+
+
+def test_control_plane_status(cp, capsys):
+    cp.scripted += [response(200, text="ok"), response(200, text="# TYPE leader gauge\nleader{zone=\"default\"} 1\n")]
+    result = run(control_plane_status, {}, capsys, check_mode=True)
+    assert (result["changed"], result["ready"], result["leader"], result["state"]) == (False, True, True, "leader")
+    ready, metrics = cp.requests[-2:]
+    assert (ready[:2], metrics[:2]) == (("GET", "/ready"), ("GET", "/metrics"))
+    assert "Authorization" not in metrics[3]
+
+
+def test_control_plane_status_states(cp, capsys):
+    for page, leader, state in (("leader 0\n", False, "follower"), ("kuma_build_info 1\n", None, "unreachable")):
+        cp.scripted += [response(200, text="ok"), response(200, text=page)]
+        result = run(control_plane_status, {"diagnostics_url": "http://127.0.0.1:6680/"}, capsys)
+        assert (result["ready"], result["leader"], result["state"]) == (True, leader, state)
+        assert cp.requests[-1][1] == "/metrics"
+    cp.scripted += [response(503, text="starting"), response(503, text="")]
+    result = run(control_plane_status, {}, capsys)
+    assert (result["ready"], result["state"]) == (False, "unreachable")
+    cp.scripted += [requests.exceptions.ConnectionError("[Errno 111] Connection refused")] * 2
+    assert run(control_plane_status, {}, capsys)["ready"] is False
+
+
+def test_diagnostics_helpers_map_every_error_to_not_read(cp):
+    cp.scripted.append(requests.exceptions.ConnectTimeout("timed out"))
+    assert _api.read_leader("http://127.0.0.1:5680/metrics") is None
+    assert _api.read_ready("ftp://x/ready") is False  # refused by the client's URL check: not ready
+    assert _api.leader_from_metrics(None) is None
+    assert _api.leader_from_metrics("leader{zone=\"a\",x=\"y\"} 0\n") is False
+    client = _api.diagnostics_client("http://127.0.0.1:5680/metrics", timeout=2)
+    assert (client.base_url, client.retries, client.timeout) == ("http://127.0.0.1:5680", 0, 2)
+    assert "Authorization" not in client.session.headers
