@@ -161,14 +161,6 @@ def test_connection_options_from_environment(cp, capsys, monkeypatch):
     assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
-def test_dataplane_refuses_kuma_3_before_writing(cp, capsys):
-    cp.scripted.append(response(200, {"product": "Kuma", "version": "3.0.0"}))
-    result = run(dataplane, REDIS, capsys)
-    assert result["msg"] == ("Invalid input: the control plane runs Kuma 3.0.0; this collection writes the Kuma 2.x "
-                             "Dataplane format only")
-    assert cp.writes() == []
-
-
 def test_dataplane_token_current_token_from_a_file_with_newline(cp, capsys, monkeypatch):
     from ansible_collections.kuma.universal.plugins.module_utils import _token
     seen = []
