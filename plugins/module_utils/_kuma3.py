@@ -65,6 +65,14 @@ def is_label_name(key):
     return bool(LABEL_NAME_RE.match(name))
 
 
+def token_tags_3(tags):
+    """Dataplane token tags for Kuma 3 (checked against the Dataplane's labels): kuma.io/service
+    becomes SERVICE_LABEL, as on the Dataplane."""
+    out = {k: v for k, v in tags.items() if k != SERVICE_TAG}
+    out[SERVICE_LABEL] = tags[SERVICE_TAG]
+    return out
+
+
 def meshservice_path(mesh, name):
     return "/meshes/%s/meshservices/%s" % (quote_segment(mesh), quote_segment(name))
 

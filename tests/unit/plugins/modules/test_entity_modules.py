@@ -93,7 +93,7 @@ def test_dataplane_token_check_mode_and_issue(cp, capsys):
     result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}}, capsys, check_mode=True)
     assert result == {**result, "changed": True, "token": "", "reason": "missing"}
     assert cp.writes() == []
-    cp.scripted.append(response(200, text="a.b.c"))
+    cp.scripted += [response(200, {"version": "2.14.3"}), response(200, text="a.b.c")]
     result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}, "valid_for": "720h"}, capsys)
     assert result["token"] == "a.b.c" and result["reason"] == "missing"
     assert cp.requests[-1][2] == {"name": "redis-1", "mesh": "default", "tags": {"kuma.io/service": ["redis"]},
