@@ -12,6 +12,7 @@ import testinfra
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 API = "http://127.0.0.1:5681"
+KUMA3 = os.environ.get("KUMA_VERSION", "2").split(".")[0] == "3"
 
 # What each scenario must leave behind: Dataplanes per host, and what must be gone.
 EXPECTED = {
@@ -141,9 +142,13 @@ def _redis_hits():
 
 
 def _envoy_redis_connections(hostname, name):
+    """The Backend's Envoy's connections to Redis: cluster 'redis' on Kuma 2, the MeshService's
+    cluster kri_msvc_<mesh>_<zone>__redis_<port> on Kuma 3."""
     out = vm(hostname).check_output(
         "curl -sS --unix-socket /var/lib/kuma-dp/%s/kuma-envoy-admin.sock http://localhost/stats", name)
-    return int(re.search(r"^cluster\.redis\.upstream_cx_total: (\d+)$", out, re.M).group(1))
+    match = re.search(r"^cluster\.(?:redis|kri_msvc_default_default__redis_\d+)\.upstream_cx_total: (\d+)$", out, re.M)
+    assert match, "no redis cluster in the Backend's Envoy stats"
+    return int(match.group(1))
 
 
 @pytest.mark.skipif(EXPECTED["backend"] is None, reason="no Backend in this scenario")
@@ -160,6 +165,22 @@ def test_request_crosses_the_mesh():
     assert _envoy_redis_connections(hostname, name) >= cx_before + 4
     # The app listens on loopback only: the only way in is the proxy.
     assert CP.run("curl -sS --max-time 5 http://%s:80/", address).rc != 0
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="the seed's six Redis replicas: default scenario only")
+def test_requests_answered_by_every_replica():
+    """Through the Backend's outbound (Kuma 2: tags; Kuma 3: backendRef to the MeshService the
+    module writes, whose port targets the inbound by name): every Redis replica answers. Bounded:
+    at most 36 requests."""
+    hostname, name = EXPECTED["backend"][:2]
+    address = dataplanes()[name]["entity"]["networking"]["address"]
+    ports = set()
+    for dummy in range(36):
+        answer = CP.check_output("curl -sS --fail --max-time 10 http://%s:8000/", address)
+        ports.add(int(re.match(r"^hits=\d+ redis_port=(\d+)$", answer).group(1)))
+        if len(ports) == 6:
+            break
+    assert ports == set(range(6379, 6385)), ports
 
 
 @pytest.mark.skipif(EXPECTED["backend"] is None or EXPECTED["backend"][2] is None, reason="no admin port here")
@@ -280,8 +301,10 @@ def test_drift_is_found_and_fixed_by_the_next_run():
     host.run("sh -c 'echo KUMA_DNS_ENABLED=true >> %s'" % env_path)
     host.run("systemctl stop kuma-dp@redis-redis-vm-1")
     assert CP.run("curl -sS --fail -X DELETE %s/meshes/default/dataplanes/redis-redis-vm-2" % API).rc == 0
+    # the service tag a token binds: Kuma 3 checks it against the Dataplane's labels (_kuma3)
+    service_tag = "kuma.universal/service" if KUMA3 else "kuma.io/service"
     body = json.dumps({"name": "redis-redis-vm-3", "mesh": "default", "type": "dataplane",
-                       "tags": {"kuma.io/service": ["redis"]}, "validFor": "1h"})
+                       "tags": {service_tag: ["redis"]}, "validFor": "1h"})
     expiring = CP.check_output("curl -sS --fail -X POST -H 'Content-Type: application/json' -d '%s' %s/tokens/dataplane"
                                % (body, API)).strip()
     token_path = "/etc/kuma/dp/tokens/redis-redis-vm-3"
