@@ -86,6 +86,9 @@ class FakeCP(BaseAdapter):
         key = tuple(parts)
         if method == "GET" and len(parts) == 3 and parts[0] == "meshes" and key not in self.store:
             return self.listing(parts, params or {})
+        if method == "GET" and parts == ["meshes"]:
+            items = [self.store[k] for k in sorted(self.store) if len(k) == 2 and k[0] == "meshes"]
+            return response(200, {"total": len(items), "items": items, "next": None})
         if method == "GET":
             if key in self.store:
                 return response(200, self.store[key])
