@@ -1,6 +1,14 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn benchmarks/results/*.json into results.md and bench.png (measured, never asserted)."""
+"""Turn benchmarks/results/*.json into results.md and bench.png (measured, never asserted).
+
+One current result per benchmark: results/{register,imports,dataplane,rollout}.json (what
+`make bench` writes); older results live in results/history/<date>-<what>/ and are only listed.
+
+    python report.py           write results/results.md and results/bench.png
+    python report.py --check   exit 1 when results/results.md is not what the JSON gives (no plot;
+                               make test-docs runs it, so the README's source stays generated)
+"""
 
 from __future__ import annotations
 
@@ -8,12 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 RESULTS = Path(__file__).resolve().parent / "results"
+HISTORY = RESULTS / "history"
 
 
 def load(name: str) -> dict | None:
@@ -195,7 +199,7 @@ def before_after_section(ab: dict, out: list[str]) -> None:
     if not rows:
         return
     m = ab["machine"]
-    out.append("## The sidecar role restructured (issue 10): before/after in one invocation\n")
+    out.append("## Before/after in one invocation\n")
     out.append(f"Load average when this benchmark started: {m['loadavg_at_start']}. Each cell runs twice on fresh "
                f"containers: first the collection of {ab.get('before_tree') or 'an older commit'} (before), then "
                f"{m.get('git_head', '?')}{' with uncommitted changes' if m.get('collection_dirty') else ''} "
@@ -324,7 +328,66 @@ def goals_section(reg: dict | None, ro: dict | None, dp: dict | None, out: list[
     out.append("")
 
 
+def current_section(reg: dict | None, ro: dict | None, dp: dict | None, out: list[str]) -> None:
+    """The figures the project README quotes, each against its baseline from the same invocation."""
+    out.append("## Current figures (the README's table)\n")
+    out.append("| figure | current | baseline (same invocation) | ratio |")
+    out.append("|---|---|---|---|")
+    if ro:
+        for c in [c for c in ro["cells"] if "rerun" in c]:
+            b = c.get("before", {})
+            before = (f"; the older tree before the change: {b['rerun']['seconds']:.1f} s, "
+                      f"{b['rerun_over_baseline']:.1f}x" if "rerun" in b else "")
+            out.append(f"| deploy-mesh no-op re-run, {c['hosts']} host(s) x {c['replicas']} replica(s) | "
+                       f"{c['rerun']['seconds']:.1f} s | ping play on the same hosts {c['baseline_s']:.2f} s{before} | "
+                       f"{c['rerun_over_baseline']:.1f}x |")
+        for c in [c for c in ro["cells"] if "rerun" in c]:
+            out.append(f"| deploy-mesh first run, {c['hosts']} x {c['replicas']} | {c['first']['seconds']:.1f} s | "
+                       f"ping play {c['baseline_s']:.2f} s | {c['first_over_baseline']:.0f}x |")
+    if reg:
+        by = {(r["n"], r["path"], r["kind"]): r["per_entity_ms"] for r in reg["runs"]}
+        n = max(reg["sizes"])
+        fl = by.get((n, "floor", "create"))
+        for path, label in (("batch_ansible", "registration, one Ansible task for the N Dataplanes (batch module)"),
+                            ("ansible", "registration, one Ansible task per Dataplane (the role's first form)"),
+                            ("kumactl", "registration, one `kumactl apply` per Dataplane")):
+            v = by.get((n, path, "create"))
+            if v and fl:
+                out.append(f"| {label}, N={n} | {ms(v)} ms / Dataplane | raw `requests.Session` PUT loop "
+                           f"{ms(fl)} ms | {v / fl:.1f}x |")
+    if dp and "startup" in dp:
+        s = dp["startup"]["sequential"]["online"]
+        out.append(f"| kuma-dp start -> Dataplane online | {s['median']:.2f} s median (p90 {s['p90']:.2f} s) | - | - |")
+    if dp and "memory" in dp:
+        role = next((m for m in dp["memory"] if m["label"].startswith("role")), None)
+        ref = next((m for m in dp["memory"] if m["concurrency"] is None), None)
+        if role and ref:
+            r, f = role["idle"], ref["idle"]
+            out.append(f"| memory per replica, role default (concurrency {role['concurrency']}) | "
+                       f"{mib(r['total_rss_kib'])} MiB RSS (kuma-dp {mib(r['kuma_dp_rss'])} + Envoy {mib(r['envoy_rss'])}), "
+                       f"own (anonymous) {mib(r.get('kuma_dp_rss_anon', 0) + r.get('envoy_rss_anon', 0))} MiB | "
+                       f"kuma-dp's defaults {mib(f['total_rss_kib'])} MiB RSS | {r['total_rss_kib'] / f['total_rss_kib']:.2f}x |")
+    out.append("")
+
+
+def history_section(out: list[str]) -> None:
+    if not HISTORY.is_dir():
+        return
+    out.append("## History\n")
+    out.append("Earlier results, kept as they were published (JSON, notes, the results.md of their time):\n")
+    for d in sorted(p for p in HISTORY.iterdir() if p.is_dir()):
+        readme = d / "README.md"
+        first = readme.read_text().strip().splitlines()[0].lstrip("# ") if readme.exists() else ""
+        out.append(f"- [`history/{d.name}/`](history/{d.name}/){': ' + first if first else ''}")
+    out.append("")
+
+
 def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
     ax = axes[0]
     if ro:
@@ -392,22 +455,27 @@ def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
     return path
 
 
-def main() -> None:
+def render() -> tuple[str, tuple]:
     reg, ro, dp = load("register"), load("rollout"), load("dataplane")
     any_ = reg or ro or dp
     if not any_:
         sys.exit("no results yet")
-    m = any_["machine"]
     out = ["# kuma.universal benchmarks: results\n",
-           f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['mem_total_gib']} GiB RAM, kernel {m['kernel']}, "
-           f"Python {m['python']}; load average at start {m['loadavg_at_start']} (the CPUs are shared with other "
-           f"work: absolute times are noisy, ratios within one invocation less so). Collection at "
-           f"{m.get('git_head', '?')}{' (plugins/roles/playbooks had uncommitted changes)' if m.get('collection_dirty') else ''}. "
-           f"Kuma 2.14.3 (kuma-cp memory store), Envoy 1.38.2.\n",
-           "Measured, never asserted. `make bench` writes this file, the raw JSON beside it and `bench.png`.\n"]
+           "Kuma 2.14.3 (kuma-cp memory store), Envoy 1.38.2. The CPUs were shared with other work: absolute "
+           "times are noisy, ratios within one invocation less so. One current result per benchmark, each from "
+           "its own invocation:\n"]
+    for name, d in (("register", reg), ("dataplane", dp), ("rollout", ro)):
+        if d:
+            m = d["machine"]
+            out.append(f"- `{name}.json`: commit {m.get('git_head', '?')}"
+                       f"{' (uncommitted changes)' if m.get('collection_dirty') else ''}; {m['nproc']} CPUs "
+                       f"({m['cpu_model']}), {m['mem_total_gib']} GiB RAM, kernel {m['kernel']}, Python {m['python']}; "
+                       f"load average at start {m['loadavg_at_start']}")
+    out += ["", "Measured, never asserted. `make bench` writes this file, the raw JSON beside it and `bench.png`.\n"]
     mode = (RESULTS / "MODE").read_text().strip() if (RESULTS / "MODE").exists() else ""
     if mode:
         out.append(f"Mode: {mode}\n")
+    current_section(reg, ro, dp, out)
     goals_section(reg, ro, dp, out)
     if reg:
         register_section(reg, out)
@@ -415,21 +483,37 @@ def main() -> None:
         rollout_section(ro, out)
     if dp:
         dp_section(dp, out)
-    abs_ = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("rollout-candidates*.json"))]
-    if abs_:
-        merged = {"machine": abs_[0]["machine"], "cells": [c for ab in abs_ for c in ab["cells"]]}
-        candidates_section(merged, out)
-    issue10 = RESULTS / "rollout-issue10.json"
-    if issue10.exists():
-        before_after_section(json.loads(issue10.read_text()), out)
+    if ro:
+        # bench_rollout.py --before-tree / --ab-env: the same cells with an older tree or a candidate.
+        before_after_section(ro, out)
+        candidates_section(ro, out)
     extra = RESULTS / "notes.md"
     if extra.exists():
         out.append(extra.read_text())
-    out.append("![benchmarks](bench.png)\n")
-    (RESULTS / "results.md").write_text("\n".join(out))
-    print(plot(reg, ro, dp))
-    print(RESULTS / "results.md")
+    history_section(out)
+    if (RESULTS / "bench.png").exists():
+        out.append("![benchmarks](bench.png)\n")
+    return "\n".join(out), (reg, ro, dp)
+
+
+def main() -> int:
+    text, data = render()
+    target = RESULTS / "results.md"
+    if sys.argv[1:] == ["--check"]:
+        if not target.exists() or target.read_text() != text:
+            print(f"{target} is not what report.py makes of the JSON beside it: run python benchmarks/report.py",
+                  file=sys.stderr)
+            return 1
+        print(f"{target.name} matches the results JSON")
+        return 0
+    target.write_text(text)
+    try:
+        print(plot(*data))
+    except ImportError:
+        print("no matplotlib here: bench.png left as it is (make bench installs it)", file=sys.stderr)
+    print(target)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,6 +8,11 @@
 #                               1,2,4,8 hosts x 1,3,6 replicas
 #   BENCH_ONLY=register,dataplane,rollout   run a subset (the report uses what is there)
 #   BENCH_ROLLOUT_CELLS="H:R,..."           an explicit rollout grid
+#   BENCH_ARCHIVE=<what>                    first move the current JSON of the stages that will run
+#                                           into results/history/<date>-<what>/ (with a copy of
+#                                           results.md, bench.png and MODE as they were)
+# Layout: one current result per benchmark, results/{register,imports,dataplane,rollout}.json, and
+# results.md generated from them by report.py; earlier results in results/history/<date>-<what>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -17,6 +22,17 @@ ONLY="${BENCH_ONLY:-register,imports,dataplane,rollout}"
 PY=.venv/bin/python
 RES=benchmarks/results
 mkdir -p "$RES/raw"
+if [ -n "${BENCH_ARCHIVE:-}" ]; then
+  dest="$RES/history/$(date +%F)-${BENCH_ARCHIVE}"
+  mkdir -p "$dest"
+  for f in results.md bench.png MODE; do
+    if [ -e "$RES/$f" ]; then cp "$RES/$f" "$dest/"; fi
+  done
+  for stage in ${ONLY//,/ }; do
+    if [ -e "$RES/$stage.json" ]; then mv "$RES/$stage.json" "$dest/"; fi
+  done
+  log "bench: the previous results are in $dest"
+fi
 
 # Tool chain: the project's .venv (requirements-dev.txt) plus matplotlib for the plot.
 if [ ! -x "$PY" ] || [ ! -f .venv/.installed ]; then

@@ -94,9 +94,31 @@ suite_unit() { local rc=0; python -m pytest -q tests/unit || rc=1; ansible_test 
 suite_sanity() { ansible_test sanity; }
 
 suite_lint() { ansible-lint --profile production --offline; }
-# The docs as the Ansible docsite publishes them, and the execution environment (all that
-# can be checked without a container registry): tools in build/venv-ecosystem.
-suite_docs() { bash scripts/docs-lint.sh; }
+# The docs as the Ansible docsite publishes them (lint, the HTML site with the manual, its links,
+# the example inventory's preflight), and the execution environment (all that can be checked
+# without a container registry): tools in build/venv-ecosystem.
+suite_docs() { bash scripts/docs-check.sh; }
+# Every page of the built site loaded in headless Chromium. Without a browser: NOT RUN here, a
+# failure in CI (CI=true or KUMA_REQUIRED=1, which .ci/run sets), like the Kuma suites.
+docs_browser() {
+  if [ ! -f build/docsite/build/html/index.html ]; then
+    record docs-browser failed "no built docsite (the docs suite failed before building it)"
+    return
+  fi
+  local rc=0
+  log "=== suite: docs-browser"
+  local start=$SECONDS
+  python3 scripts/docs-site-check.py browser || rc=$?
+  if [ "$rc" = 0 ]; then
+    record docs-browser passed "$((SECONDS - start)) s"
+  elif [ "$rc" = 3 ] && [ "${KUMA_REQUIRED:-0}" != 1 ] && [ "${CI:-}" != true ]; then
+    record docs-browser NOT-RUN "no Chromium on this machine (Debian: apt-get install chromium; .ci/run installs it)"
+  elif [ "$rc" = 3 ]; then
+    record docs-browser failed "no Chromium, and CI requires the browser check (apt-get install chromium)"
+  else
+    record docs-browser failed "$((SECONDS - start)) s"
+  fi
+}
 suite_ee() { bash scripts/ee-check.sh; }
 
 vm_image() { # the systemd "VM" image, built once (with progress on stderr), then reused
@@ -147,13 +169,15 @@ case "$what" in
     run_suite sanity suite_sanity
     run_suite lint suite_lint
     run_suite docs suite_docs
+    docs_browser
     run_suite ee suite_ee
     kuma_suite smoke suite_smoke
     kuma_suite integration suite_integration
     kuma_suite molecule suite_molecule
     kuma_suite kuma3 suite_kuma3
     ;;
-  unit|sanity|lint|docs|ee) run_suite "$what" "suite_$what" ;;
+  docs) run_suite docs suite_docs; docs_browser ;;
+  unit|sanity|lint|ee) run_suite "$what" "suite_$what" ;;
   smoke|integration|molecule|kuma3) kuma_suite "$what" "suite_$what" ;;
   *) die "unknown suite: $what" ;;
 esac
