@@ -203,6 +203,26 @@ def test_control_plane_uses_postgres():
     assert int(tables) > 0
 
 
+@pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only")
+def test_password_never_in_vvv_output_of_a_migration():
+    """Issue 21 item 1: with the environment file gone, deploy-mesh rewrites it and runs kuma-cp
+    migrate up (systemd-run reads the password from that file): neither its -vvv output nor
+    the command lines it ran carry the password."""
+    import subprocess
+
+    password = "molecule-Only-0f-this-scenario"  # molecule/postgres/molecule.yml
+    CP.run("rm -f /etc/kuma/kuma-cp.env")
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml")],
+                         env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "systemd-run" in run.stdout and "migrate" in run.stdout, "the run did not migrate"
+    assert password not in run.stdout and password not in run.stderr
+    assert CP.file("/etc/kuma/kuma-cp.env").mode == 0o600
+    assert CP.service("kuma-cp").is_running
+
+
 @pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only (url source)")
 def test_release_downloaded_once_into_the_versioned_cache():
     import hashlib
