@@ -84,7 +84,7 @@ def answers(port, until, count=80, seconds=80):
     {body of a 200 answer or the status code of another: how many}."""
     seen = {}
     deadline = time.monotonic() + seconds
-    for _ in range(count):
+    for dummy in range(count):
         if time.monotonic() > deadline or until(seen):
             break
         try:
@@ -113,7 +113,7 @@ def test_seed_inventory_on_kuma3(cp3, tmp_path, running):
     ansible = Ansible(cp3, tmp_path)
     apps = [App("web-%d" % i) for i in range(3)]
     running.extend(apps)
-    ports = [free_port() for _ in apps]
+    ports = [free_port() for dummy in apps]
     replicas = [{"name": "web-%d" % i, "address": "127.0.0.1",
                  "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h1"},
                  "inbound": [{"port": ports[i], "service_port": app.port, "service_address": "127.0.0.1",
@@ -121,8 +121,8 @@ def test_seed_inventory_on_kuma3(cp3, tmp_path, running):
                 for i, app in enumerate(apps)]
     client_in, client_app, outbound = free_port(), free_port(), free_port()
     # the seed's Backend, in Kuma 0.x syntax
-    client = {"name": "client-1", "inbound": [{"interface": "127.0.0.1:%d:%d" % (client_in, client_app),
-                                                "tags": {"service": "client"}}],
+    client_inbound = {"interface": "127.0.0.1:%d:%d" % (client_in, client_app), "tags": {"service": "client"}}
+    client = {"name": "client-1", "inbound": [client_inbound],
               "outbound": [{"interface": ":%d" % outbound, "service": "web"}]}
     check = ansible.run("dataplanes", {"dataplanes": replicas}, check=True)
     assert check["changed"] and cp3.get("/meshes/default/dataplanes/web-0") is None, check.get("msg")

@@ -211,10 +211,14 @@ def test_password_never_in_vvv_output_of_a_migration():
     import subprocess
 
     password = "molecule-Only-0f-this-scenario"  # molecule/postgres/molecule.yml
+    # The scenario's inventory takes the PostgreSQL host from the postgres container's facts,
+    # which a run outside molecule has not gathered: give the address the CP already uses.
+    pg_host = api("/config")["store"]["postgres"]["host"]
     CP.run("rm -f /etc/kuma/kuma-cp.env")
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml")],
+    run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, "-e", "control_plane_postgres_host=" + pg_host,
+                          os.path.join(root, "playbooks", "deploy-mesh.yml")],
                          env=env, capture_output=True, text=True, timeout=900, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "systemd-run" in run.stdout and "migrate" in run.stdout, "the run did not migrate"

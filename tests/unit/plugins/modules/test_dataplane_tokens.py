@@ -68,8 +68,8 @@ def test_kuma3_binds_the_service_label(cp, capsys):
     cp.version = "3.0.0-dev.348b6528"
     cp.scripted.append(response(200, {"version": cp.version}))
     cp.scripted.append(response(200, text="new.token.one"))
-    result = run(dataplane_tokens, {"tokens": [{"name": "redis-0", "tags": {"kuma.io/service": "redis",
-                                                                             "version": "7.0"}}]}, capsys)
+    tags = {"kuma.io/service": "redis", "version": "7.0"}
+    result = run(dataplane_tokens, {"tokens": [{"name": "redis-0", "tags": tags}]}, capsys)
     assert result["changed"] is True
     post = [r for r in cp.requests if r[0] == "POST"][0]
     assert post[2]["tags"] == {"kuma.universal/service": ["redis"], "version": ["7.0"]}

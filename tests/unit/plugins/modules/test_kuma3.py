@@ -38,8 +38,8 @@ def redis(i, legacy=False):
     return item
 
 
-BACKEND = {"name": "backend-1", "inbound": [{"interface": "10.0.0.6:8000:80", "tags": {"service": "backend",
-                                                                                      "kuma.io/protocol": "http"}}],
+BACKEND = {"name": "backend-1",
+           "inbound": [{"interface": "10.0.0.6:8000:80", "tags": {"service": "backend", "kuma.io/protocol": "http"}}],
            "outbound": [{"interface": ":10000", "service": "redis"}]}
 
 

@@ -18,10 +18,10 @@ def test_version_rule(version, check):
 
 
 def test_dataplane_rules():
-    dp = {"name": "a", "networking": {"address": "10.0.0.1", "inbound": [
-        {"port": 1, "tags": {"kuma.io/service": "a", "kuma.io/zone": "z", "kuma.io/protocol": "http"},
-         "protocol": "http"}], "outbound": [{"port": 2, "backendRef": {"kind": "MeshService", "name": "b",
-                                                                         "port": 1}}]}}
+    inbound = {"port": 1, "tags": {"kuma.io/service": "a", "kuma.io/zone": "z", "kuma.io/protocol": "http"},
+               "protocol": "http"}
+    outbound = {"port": 2, "backendRef": {"kind": "MeshService", "name": "b", "port": 1}}
+    dp = {"name": "a", "networking": {"address": "10.0.0.1", "inbound": [inbound], "outbound": [outbound]}}
     assert _readiness.check_dataplane("default", dp) == []  # 3.x-ready already
     dp["networking"]["inbound"][0].pop("protocol")
     dp["probes"] = {"port": 9000}
