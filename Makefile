@@ -7,7 +7,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := build/collections/ansible_collections/kuma/universal
-SUITES := unit sanity lint docs ee smoke integration molecule
+SUITES := unit sanity lint docs ee smoke integration molecule kuma3
 # The Ansible environment, the Kuma version default and PATH are set in one place,
 # scripts/lib.sh, which every script below sources.
 

@@ -65,10 +65,11 @@ up() {
     echo "  GET http://backend-vm:8000/ -> $out"
   done
   echo "The Backend's Envoy: its admin port (Dataplane networking.admin.port 9901) answers /ready,"
-  echo "its full admin API (unix socket in the work dir) counts the connections to the redis cluster:"
+  echo "its full admin API (unix socket in the work dir) counts the connections to the redis cluster"
+  echo "(Kuma 2: cluster 'redis'; Kuma 3: the MeshService's cluster 'kri_msvc_<mesh>_<zone>__redis_<port>'):"
   echo "  GET http://backend-vm:9901/ready -> $(docker exec "$PREFIX-cp" curl -sS --max-time 5 http://backend-vm:9901/ready)"
   docker exec "$PREFIX-backend-vm" curl -sS --unix-socket /var/lib/kuma-dp/backend-backend-vm-0/kuma-envoy-admin.sock \
-    http://localhost/stats | grep -E '^cluster[.]redis[.]upstream_cx_total' | sed 's/^/  /'
+    http://localhost/stats | grep -E '^cluster[.](redis|kri_msvc_[a-z0-9_-]*__redis_[0-9]+)[.]upstream_cx_total' | sed 's/^/  /'
 }
 
 down() {

@@ -26,7 +26,20 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-module="github.com/kumahq/kuma/v2"
+# The Go module and its version for a Kuma version: 2.x releases are tags of
+# github.com/kumahq/kuma/v2; 3.0.0-dev.348b6528 is the Kuma 3.0 development commit 348b6528
+# (master on 2026-08-21, the newest Kuma source reachable here; the released 3.0.x differs:
+# README "Kuma versions"), a pseudo-version of github.com/kumahq/kuma/v3.
+case "$KUMA_VERSION" in
+  3.0.0-dev.348b6528)
+    module="github.com/kumahq/kuma/v3" module_version="v3.0.0-20260821080711-348b6528bc23"
+    # That commit pins a go-log-logr-adapter pseudo-version no proxy here serves; the earlier
+    # commit (same API) is the one Kuma 2.13 and 2.14 use.
+    module_replaces=("github.com/bakito/go-log-logr-adapter=github.com/bakito/go-log-logr-adapter@v0.0.3-0.20251124112456-a79f5cb04181")
+    ;;
+  3.*) module="github.com/kumahq/kuma/v3" module_version="v$KUMA_VERSION" module_replaces=() ;;
+  *) module="github.com/kumahq/kuma/v2" module_version="v$KUMA_VERSION" module_replaces=() ;;
+esac
 
 # The checksums `go mod download -json` reports (Sum of the zip, GoModSum of go.mod) for
 # each Kuma version we build. The zip sums are the ones ../shared/goproxy/README.md lists.
@@ -35,6 +48,7 @@ pinned_sum() {
     2.14.3)  echo "h1:cMRJfbkq4RDVpjotwLvtq3/9ANnBEA5tNcuo7wpbudE=" ;;
     2.13.10) echo "h1:psiH9/lZ4AWMH+4zAvglrSEeGKv99OYO7ZRCJb1E5po=" ;;
     2.12.14) echo "h1:ENJ0C5lv/OmCUtLY3ifkoeg+TWIB+Ax1yXcQHmVsCtM=" ;;
+    3.0.0-dev.348b6528) echo "h1:3T1kBz5bNwHI6EE85HkLuqzglA6IpJ1qCTRa8X3rGLk=" ;;
     *) echo "${KUMA_MODULE_SUM:-}" ;;
   esac
 }
@@ -119,7 +133,7 @@ if ! have_binaries "$bin_dir"; then
   [ -z "${KUMA_BIN_DIR:-}" ] || die "KUMA_BIN_DIR=$KUMA_BIN_DIR lacks kuma-cp, kuma-dp or kumactl"
   command -v go >/dev/null 2>&1 || unobtainable "go is not installed (Kuma is built from source here)"
   want_sum=$(pinned_sum "$KUMA_VERSION")
-  [ -n "$want_sum" ] || die "no pinned checksum for $module@v$KUMA_VERSION: set KUMA_MODULE_SUM=h1:... to the value you trust"
+  [ -n "$want_sum" ] || die "no pinned checksum for $module@$module_version: set KUMA_MODULE_SUM=h1:... to the value you trust"
 
   # Go's caches live beside the archives, outside the work tree, shared by the Kuma
   # versions (most of their dependencies are the same modules and packages).
@@ -133,10 +147,10 @@ if ! have_binaries "$bin_dir"; then
     export GOPROXY="file://$goproxy_dir,$machine_proxy"
     # Check the file proxy's zip before the go command reads it, so that a tampered copy is
     # named as such (the go command would only say the zip is corrupt, or nothing at all).
-    zip="$goproxy_dir/$module/@v/v$KUMA_VERSION.zip"
+    zip="$goproxy_dir/$module/@v/$module_version.zip"
     if [ -f "$zip" ]; then
       got_sum=$(zip_h1 "$zip")
-      [ "$got_sum" = "$want_sum" ] || die "checksum mismatch for $module@v$KUMA_VERSION in $zip:
+      [ "$got_sum" = "$want_sum" ] || die "checksum mismatch for $module@$module_version in $zip:
   pinned: $want_sum
   found:  $got_sum
 The file proxy's copy of Kuma is not the published module; nothing was built."
@@ -146,16 +160,16 @@ The file proxy's copy of Kuma is not the published module; nothing was built."
   fi
   export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/kumahq/kuma"
 
-  log "fetching $module@v$KUMA_VERSION (GOPROXY=${GOPROXY:-$machine_proxy})"
-  if ! info=$(go mod download -json "$module@v$KUMA_VERSION" 2>&1) || grep -q '"Error"' <<<"$info"; then
+  log "fetching $module@$module_version (GOPROXY=${GOPROXY:-$machine_proxy})"
+  if ! info=$(go mod download -json "$module@$module_version" 2>&1) || grep -q '"Error"' <<<"$info"; then
     reason=$(sed -n 's/.*"Error": "\(.*\)".*/\1/p' <<<"$info" | head -1)
     case "${reason:-$info}" in
-      *"checksum mismatch"*|*"SECURITY ERROR"*) die "$module@v$KUMA_VERSION: ${reason:-$info}" ;;
+      *"checksum mismatch"*|*"SECURITY ERROR"*) die "$module@$module_version: ${reason:-$info}" ;;
     esac
     unobtainable "${reason:-$info}"
   fi
   got_sum=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["Sum"])' <<<"$info")
-  [ "$got_sum" = "$want_sum" ] || die "checksum mismatch for $module@v$KUMA_VERSION:
+  [ "$got_sum" = "$want_sum" ] || die "checksum mismatch for $module@$module_version:
   pinned:   $want_sum
   reported: $got_sum (go mod download, GOPROXY=$GOPROXY)
 Nothing was built."
@@ -166,6 +180,10 @@ Nothing was built."
   work=$(mktemp -d "${TMPDIR:-/tmp}/kuma-src.XXXXXX")
   trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
   cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  for r in "${module_replaces[@]}"; do
+    log "go mod edit -replace $r"
+    (cd "$work" && go mod edit -replace "$r" && go mod download "${r#*=}")
+  done
   log "building kuma-cp, kuma-dp, kumactl $KUMA_VERSION (cold: about 8-10 minutes on 2 cores)"
   mkdir -p "$build_dir/bin.tmp" "$build_dir/conf"
   (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w \
@@ -184,7 +202,7 @@ if [ -f "$envoy_pin_file" ] && [ -z "${KUMA_BIN_DIR:-}" ]; then
 else
   # Binaries given: read the pin from Kuma's source in the file proxy, if it has the version.
   envoy_pinned=$(python3 - "${KUMA_GOPROXY_DIR:-$KU_ROOT/../shared/goproxy}/$module/@v/v$KUMA_VERSION.zip" \
-                   "$module@v$KUMA_VERSION/mk/dev.mk" <<'PY' 2>/dev/null || true
+                   "$module@$module_version/mk/dev.mk" <<'PY' 2>/dev/null || true
 import re, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     print(re.search(r"^ENVOY_VERSION \?= *(\S+)", z.read(sys.argv[2]).decode(), re.M).group(1))

@@ -4,6 +4,9 @@
 # Caches live outside the work tree so that a fresh clone reuses them.
 KU_CACHE="${KUMA_UNIVERSAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kuma-universal}"
 KUMA_VERSION="${KUMA_VERSION:-2.14.3}"
+# The Kuma 3 build the kuma3 suite tests beside KUMA_VERSION: the 3.0 development commit
+# (README "Kuma versions": the newest Kuma 3 source reachable here, not the released 3.0.x).
+KUMA3_VERSION="${KUMA3_VERSION:-3.0.0-dev.348b6528}"
 KU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # The one place the project's Ansible environment is set (Makefile targets, the test

@@ -3,15 +3,15 @@
 
 """Internal: the runs of kuma.universal.dataplane (one entity) and kuma.universal.dataplanes (a set).
 
-Both validate everything before any request (build_dataplane), refuse a Kuma 3 control plane
-before any write, and converge through the one engine (_converge). The set reads the current
+Both validate everything before any request (build_dataplane), ask the control plane its
+version, and converge through the one engine (_converge): a Kuma 2 CP gets the model's 2.x
+entity, a Kuma 3 CP its translation (_kuma3: labels instead of inbound tags, outbounds by
+backendRef to the MeshService the collection writes for each registered service). The set reads the current
 entities with one (paged) listing per mesh instead of one GET per entity, and with
 exclusive + selector also deletes the labelled Dataplanes that are not in it.
 """
 
 from __future__ import annotations
-
-import re
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._converge import (
@@ -19,6 +19,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._converge import (
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane, dataplane_path
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, plan_kuma3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name_and_mesh, tag_text
 from ansible_collections.kuma.universal.plugins.module_utils._schema import unknown_field
 
@@ -28,18 +29,10 @@ ITEM_KEYS = ("name", "mesh", "state", "labels", "address", "advertised_address",
 STATES = ("present", "absent")
 
 
-def refuse_kuma_3(client):
-    """The CP's version; KumaInputError before any write when it is Kuma 3 or later.
-
-    Kuma 3 changes the Universal Dataplane (KUMA.md 11); the model keeps everything needed but
-    only emits the 2.x form, so refuse rather than send what 3.x would drop.
-    """
+def control_plane_major(client):
+    """The CP's version and its major (None when the CP does not say)."""
     version = client.version()
-    match = re.match(r"^v?(\d+)\.", version or "")
-    if match and int(match.group(1)) >= 3:
-        raise KumaInputError(["the control plane runs Kuma %s; this collection writes the Kuma 2.x Dataplane "
-                              "format only" % version])
-    return version
+    return version, major_of(version)
 
 
 def key_of(mesh, name):
@@ -68,11 +61,38 @@ def ensure_dataplane(kmod):
         result.update(dataplane={}, translations=[], created=False)
         return result
     dataplane = build_dataplane(params)  # raises before any request on bad input
-    version = refuse_kuma_3(kmod.client)
+    version, major = control_plane_major(kmod.client)
+    translations = list(dataplane.translations)
+    meshservices = []
+    if major is not None and major >= 3:
+        views, meshservice_targets, current = plan_kuma3(kmod.client, [("", dataplane)])
+        dataplane = views[0]
+        translations.extend(dataplane.translations)
+        meshservices = _meshservice_steps(kmod, meshservice_targets, current)
     step, result = converge_one(kmod.client, target_for(dataplane.mesh, dataplane.name, dataplane), kmod.check_mode)
-    result.update(dataplane=step.body, translations=dataplane.translations, kuma_version=version,
+    _merge_meshservices(result, meshservices)
+    result.update(dataplane=step.body, translations=translations, kuma_version=version,
                   created=step.action == CREATE)
     return result
+
+
+def _meshservice_steps(kmod, targets, current):
+    """Write the MeshServices (Kuma 3) before the Dataplanes that their clients' outbounds name."""
+    steps = plan(targets, current)
+    apply(kmod.client, steps, kmod.check_mode)
+    return steps
+
+
+def _merge_meshservices(result, steps):
+    """The MeshService writes in a module result: changed, --diff and the meshservices list."""
+    changed = [s for s in steps if s.action is not None]
+    result["meshservices"] = [s.target.key.split(":", 1)[1] for s in changed]
+    if changed:
+        result["changed"] = True
+        diff = result.setdefault("diff", {"before": {}, "after": {}})
+        for s in changed:
+            diff.setdefault("before", {})[s.target.key] = s.before
+            diff.setdefault("after", {})[s.target.key] = s.after
 
 
 class _Item:
@@ -243,13 +263,24 @@ def ensure_dataplanes(kmod):
         scopes = scope_meshes(items, _scopes(selectors=selectors)) if exclusive else []
     prune_meshes = sorted({mesh for _selector, meshes in scopes for mesh in meshes})
     client = kmod.client
+    version, major = control_plane_major(client)
+    meshservices = []
+    translations = {i.key: list(i.dataplane.translations) for i in items
+                    if i.dataplane is not None and i.dataplane.translations}
+    if major is not None and major >= 3:
+        views, meshservice_targets, current = plan_kuma3(client, [("dataplanes[%d]." % n, i.dataplane)
+                                                         for n, i in enumerate(items)])
+        for item, view in zip(items, views):
+            if view is not None:
+                item.dataplane = view
+                if view.translations:
+                    translations.setdefault(item.key, []).extend(view.translations)
+        meshservices = _meshservice_steps(kmod, meshservice_targets, current)
     current_by_mesh = {mesh: list_dataplanes(client, mesh) for mesh in sorted(set(item_meshes) | set(prune_meshes))}
     steps = plan_dataplanes(items, current_by_mesh, scopes=scopes)
-    if any(s.action in (CREATE, UPDATE) for s in steps):
-        refuse_kuma_3(client)
     warnings = apply(client, steps, kmod.check_mode, name_warnings=True)
     changed = [s for s in steps if s.action is not None]
-    return {
+    result = {
         "changed": bool(changed),
         "diff": {"before": {s.target.key: s.before for s in changed},
                  "after": {s.target.key: s.after for s in changed if s.action != DELETE}},
@@ -259,6 +290,8 @@ def ensure_dataplanes(kmod):
         "updated": [s.target.key for s in steps if s.action == UPDATE],
         "deleted": [s.target.key for s in steps if s.action == DELETE],
         "unchanged": [s.target.key for s in steps if s.action is None],
-        "translations": {i.key: i.dataplane.translations for i in items
-                         if i.dataplane is not None and i.dataplane.translations},
+        "translations": translations,
+        "kuma_version": version,
     }
+    _merge_meshservices(result, meshservices)
+    return result

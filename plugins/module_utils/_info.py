@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, read_leader
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
@@ -36,6 +36,12 @@ def summarise(overview):
         service = (inbound.get("tags") or {}).get(SERVICE_TAG)
         if service and service not in services:
             services.append(service)
+    # Kuma 3: no inbound tags; the service is the label the dataplane modules write (_kuma3),
+    # else Kuma's own workload label.
+    labels = overview.get("labels") or {}
+    for key in (SERVICE_LABEL, "kuma.io/workload"):
+        if not services and labels.get(key):
+            services.append(labels[key])
     gateway_service = ((networking.get("gateway") or {}).get("tags") or {}).get(SERVICE_TAG)
     if gateway_service and gateway_service not in services:
         services.append(gateway_service)

@@ -14,6 +14,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._compare import (
     contains, dig, flatten, same, strip_cp_meta, user_labels,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._converge import CREATE, Target, converge_one, plan_one
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_labels, check_mesh, check_name
 
 # Mesh options whose value is a dict in Kuma JSON form, with their JSON name.
@@ -121,9 +122,29 @@ def _target(path, desired, base_body, equal, what):
     return Target(what, path, fields, fields_of, body_for, equal, sorted(desired or {}), what)
 
 
+# Mesh keys Kuma 3 removed: the CP accepts and drops them, so the module refuses them instead.
+# Each with what replaces it (KUMA-3.md 1.3).
+MESH_KEYS_REMOVED_IN_3 = {
+    "mtls": "mTLS on Kuma 3 comes from a MeshIdentity policy (and MeshTrust for a CA from elsewhere), written "
+            "with kuma.universal.resource; the control_plane role writes them from control_plane_meshes[].mtls",
+}
+
+
+def refuse_removed_in_3(kmod, desired):
+    """KumaInputError before any write when a Kuma 3 CP would drop a given Mesh key."""
+    if not desired or not any(k in desired for k in MESH_KEYS_REMOVED_IN_3):
+        return
+    version = kmod.client.version()
+    if (major_of(version) or 0) >= 3:
+        raise KumaInputError(["%s: the control plane runs Kuma %s, which removed Mesh.%s and would drop it "
+                              "(no error, no effect). %s" % (key, version, key, why)
+                              for key, why in MESH_KEYS_REMOVED_IN_3.items() if key in desired])
+
+
 def ensure_mesh(kmod):
     p = kmod.params
     path, desired, what = mesh_desired(p)
+    refuse_removed_in_3(kmod, desired)
     result = _converge(kmod, path, desired, {"type": "Mesh", "name": p["name"]}, _mesh_equal, what)
     result["mesh"] = result.pop("body")
     return result

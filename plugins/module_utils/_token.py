@@ -25,8 +25,9 @@ import time
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import parse_go_duration
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, token_tags_3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import (
-    check_name_and_mesh, check_tag_name, check_tag_value,
+    SERVICE_TAG, check_name_and_mesh, check_tag_name, check_tag_value,
 )
 
 SIGNING_KEY_PREFIX = "dataplane-token-signing-key-"
@@ -242,6 +243,8 @@ def ensure_token(kmod):
         raise KumaInputError(errors)
 
     current = (p.get("current_token") or "").strip()  # as read from a token file
+    if current or not kmod.check_mode:
+        tags = _tags_for(kmod.client, tags)
     reason = "missing"
     if current:
         reason, claims = assess_token(kmod.client, current, p["name"], p["mesh"], tags, renew_before)
@@ -253,6 +256,15 @@ def ensure_token(kmod):
     if valid_for:
         body["validFor"] = valid_for
     return _issue(kmod, "/tokens/dataplane", body, reason)
+
+
+def _tags_for(client, tags):
+    """The tags a token binds, as the CP checks them: Kuma 3 checks them against the Dataplane's
+    labels, where the service tag is the label _kuma3 writes (a token bound to kuma.io/service
+    is refused: 'dataplane has no tag "kuma.io/service" required by the token')."""
+    if SERVICE_TAG not in tags or (major_of(client.version()) or 0) < 3:
+        return tags
+    return token_tags_3(tags)
 
 
 def token_module(ensure):

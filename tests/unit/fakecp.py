@@ -45,6 +45,7 @@ class FakeCP(BaseAdapter):
         self.requests = []
         self.scripted = []  # responses (or exceptions) returned before the store answers
         self.unknown_keys = set()  # keys a PUT drops silently, as kuma-cp drops unknown policy fields
+        self.version = "2.14.3"  # "3.x": a Kuma 3 CP (no inbound tags, outbounds by backendRef only)
 
     # -- helpers for tests ---------------------------------------------------------
     def writes(self):
@@ -74,7 +75,7 @@ class FakeCP(BaseAdapter):
 
     def handle(self, method, path, body, params=None):
         if path == "/":
-            return response(200, {"product": "Kuma", "version": "2.14.3"})
+            return response(200, {"product": "Kuma", "version": self.version})
         if path == "/_resources":
             return response(200, {"resources": RESOURCES})
         parts = path.strip("/").split("/")
@@ -85,6 +86,9 @@ class FakeCP(BaseAdapter):
         key = tuple(parts)
         if method == "GET" and len(parts) == 3 and parts[0] == "meshes" and key not in self.store:
             return self.listing(parts, params or {})
+        if method == "GET" and parts == ["meshes"]:
+            items = [self.store[k] for k in sorted(self.store) if len(k) == 2 and k[0] == "meshes"]
+            return response(200, {"total": len(items), "items": items, "next": None})
         if method == "GET":
             if key in self.store:
                 return response(200, self.store[key])
@@ -94,6 +98,13 @@ class FakeCP(BaseAdapter):
                 del self.store[key]
                 return response(200, {})
             return response(404, {"status": 404, "title": "Could not delete a resource", "detail": "Not found"})
+        if method == "PUT" and self.version.startswith("3") and body.get("type") == "Dataplane":
+            # kuma-cp 3.x: "networking.outbound[0].backendRef: must be defined"
+            for i, outbound in enumerate((body.get("networking") or {}).get("outbound") or []):
+                if "backendRef" not in outbound:
+                    return response(400, {"status": 400, "title": "Could not create a resource",
+                                          "invalid_parameters": [{"field": "networking.outbound[%d].backendRef" % i,
+                                                                  "reason": "must be defined"}]})
         if method == "PUT":
             created = key not in self.store
             stored = without_keys(copy.deepcopy(body), self.unknown_keys)
@@ -103,7 +114,10 @@ class FakeCP(BaseAdapter):
                 labels = stored.setdefault("labels", {})
                 labels.update({"kuma.io/origin": "zone", "kuma.io/zone": "default", "kuma.io/mesh": body.get("mesh")})
             for inbound in (stored.get("networking") or {}).get("inbound") or []:
-                inbound.setdefault("tags", {})["kuma.io/zone"] = "default"
+                if self.version.startswith("3"):
+                    inbound.pop("tags", None)  # 3.x drops them (reserved in the proto)
+                else:
+                    inbound.setdefault("tags", {})["kuma.io/zone"] = "default"
             self.store[key] = stored
             return response(201 if created else 200, {})
         return response(405, {"status": 405, "title": "Method not allowed"})

@@ -35,7 +35,8 @@ def test_every_module_is_in_the_action_group():
         runtime = yaml.safe_load(handle)
     assert sorted(runtime["action_groups"]["kuma"]) == MODULES
     assert MODULES == ["dataplane", "dataplane_info", "dataplane_signing_key", "dataplane_token",
-                       "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "mesh", "resource", "zone_token"]
+                       "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "kuma3_readiness", "mesh", "resource",
+                       "zone_token"]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -13,6 +13,7 @@ def test_only_new_tokens_come_back_and_good_ones_stay(cp, capsys, monkeypatch):
     from ansible_collections.kuma.universal.plugins.module_utils import _token
     monkeypatch.setattr(_token, "assess_token", lambda _c, token, *a, **k: (
         ("valid", {"exp": 2000000000}) if token == "good.token.value" else ("expiring", {"exp": 1})))
+    cp.scripted.append(response(200, {"version": "2.14.3"}))  # asked once: the tags are Kuma 2 tags
     cp.scripted.append(response(200, text="new.token.one"))
     cp.scripted.append(response(200, text="new.token.two"))
     result = run(dataplane_tokens, {"valid_for": "720h", "tokens": [
@@ -59,3 +60,16 @@ def test_every_bad_item_is_named_before_any_request(cp, capsys):
     assert "tokens[1].name: 'Bad_Name'" in result["msg"]
     assert "tokens[0].renew_before: 'soon'" in result["msg"]
     assert cp.requests == []
+
+
+def test_kuma3_binds_the_service_label(cp, capsys):
+    """Kuma 3 checks a token's tags against the Dataplane's labels: the service tag is bound as
+    the label the dataplane modules write (kuma.universal/service)."""
+    cp.version = "3.0.0-dev.348b6528"
+    cp.scripted.append(response(200, {"version": cp.version}))
+    cp.scripted.append(response(200, text="new.token.one"))
+    tags = {"kuma.io/service": "redis", "version": "7.0"}
+    result = run(dataplane_tokens, {"tokens": [{"name": "redis-0", "tags": tags}]}, capsys)
+    assert result["changed"] is True
+    post = [r for r in cp.requests if r[0] == "POST"][0]
+    assert post[2]["tags"] == {"kuma.universal/service": ["redis"], "version": ["7.0"]}

@@ -138,24 +138,25 @@ def test_requests_create_noop_update_prune(cp, capsys):
     assert sorted(result["translations"]) == ["default/redis-%d" % i for i in range(1, 7)]
     assert len(result["translations"]["default/redis-1"]) == 3
     assert len(result["dataplanes"]) == 8 and result["dataplanes"][0]["networking"]["inbound"][0]["port"] == 9001
-    # one listing per mesh, the version once (before writing), one PUT per entity
-    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes"),
-                                  ("GET", "/")] + [("PUT", "/meshes/default/dataplanes/redis-%d" % i)
-                                                   for i in range(1, 7)] + \
+    # the version once (it decides the Kuma 2 or 3 entity), one listing per mesh, one PUT per entity
+    reads = [("GET", "/"), ("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+    puts = [("PUT", "/meshes/default/dataplanes/redis-%d" % i) for i in range(1, 7)] + \
         [("PUT", "/meshes/other/dataplanes/redis-%d" % i) for i in range(1, 3)]
+    assert methods(cp, start) == reads + puts
 
-    # N unchanged items: 1 GET per mesh, no PUT, no version call
+    # N unchanged items: the version and 1 GET per mesh, no PUT
     start = len(cp.requests)
     result = run(dataplanes, {"dataplanes": items}, capsys)
     assert result["changed"] is False and len(result["unchanged"]) == 8
     assert result["diff"] == {"before": {}, "after": {}}
-    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+    assert methods(cp, start) == [("GET", "/"), ("GET", "/meshes/default/dataplanes"),
+                                  ("GET", "/meshes/other/dataplanes")]
 
     # the legacy and today's syntax converge to the same entity
     start = len(cp.requests)
     same = [redis(i) for i in range(1, 7)]
     assert run(dataplanes, {"dataplanes": same}, capsys)["changed"] is False
-    assert len(cp.requests) - start == 1
+    assert len(cp.requests) - start == 2
 
     # update one: only that one is written and in the diff
     update = copy.deepcopy(same)
@@ -189,7 +190,7 @@ def test_listing_is_paged(cp, capsys, monkeypatch):
     start = len(cp.requests)
     result = run(dataplanes, {"dataplanes": items}, capsys)
     assert result["changed"] is False and len(result["unchanged"]) == 10
-    assert methods(cp, start) == [("GET", "/meshes/default/dataplanes")] * 3
+    assert methods(cp, start) == [("GET", "/")] + [("GET", "/meshes/default/dataplanes")] * 3
 
 
 def test_absent_items_and_meshes_option(cp, capsys):
@@ -203,13 +204,6 @@ def test_absent_items_and_meshes_option(cp, capsys):
                  capsys)
     assert result["deleted"] == ["other/redis-3"]
     assert ("meshes", "default", "dataplanes", "redis-2") in cp.store
-
-
-def test_kuma3_refused_before_writing(cp, capsys):
-    from ansible_collections.kuma.universal.tests.unit.fakecp import response
-    cp.scripted += [response(200, {"items": [], "next": None}), response(200, {"version": "3.0.0"})]
-    result = run(dataplanes, {"dataplanes": [redis(1)]}, capsys)
-    assert result["failed"] and "Kuma 3.0.0" in result["msg"] and cp.writes() == []
 
 
 def test_same_entity_as_the_single_module(cp, capsys):
@@ -262,7 +256,7 @@ def test_selectors_prune_each_host_in_its_own_meshes(cp, capsys):
     assert sorted(result["deleted"]) == ["default/redis-2", "default/redis-4", "other/redis-3"]
     assert result["unchanged"] == ["default/redis-1", "other/redis-5"]
     # one listing per mesh for the whole set, whatever the number of selectors
-    listings = [("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
+    listings = [("GET", "/"), ("GET", "/meshes/default/dataplanes"), ("GET", "/meshes/other/dataplanes")]
     assert [m for m in methods(cp, start) if m[0] == "GET"] == listings
     assert ("meshes", "other", "dataplanes", "redis-6") in cp.store
     assert ("meshes", "default", "dataplanes", "manual") in cp.store

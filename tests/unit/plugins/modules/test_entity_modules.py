@@ -93,7 +93,7 @@ def test_dataplane_token_check_mode_and_issue(cp, capsys):
     result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}}, capsys, check_mode=True)
     assert result == {**result, "changed": True, "token": "", "reason": "missing"}
     assert cp.writes() == []
-    cp.scripted.append(response(200, text="a.b.c"))
+    cp.scripted += [response(200, {"version": "2.14.3"}), response(200, text="a.b.c")]
     result = run(dataplane_token, {"name": "redis-1", "tags": {"kuma.io/service": "redis"}, "valid_for": "720h"}, capsys)
     assert result["token"] == "a.b.c" and result["reason"] == "missing"
     assert cp.requests[-1][2] == {"name": "redis-1", "mesh": "default", "tags": {"kuma.io/service": ["redis"]},
@@ -159,14 +159,6 @@ def test_connection_options_from_environment(cp, capsys, monkeypatch):
     assert headers["Authorization"] == "Bearer env-token-value"
     assert result["invocation"]["module_args"]["api_url"] == "http://127.0.0.9:15681"
     assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-
-
-def test_dataplane_refuses_kuma_3_before_writing(cp, capsys):
-    cp.scripted.append(response(200, {"product": "Kuma", "version": "3.0.0"}))
-    result = run(dataplane, REDIS, capsys)
-    assert result["msg"] == ("Invalid input: the control plane runs Kuma 3.0.0; this collection writes the Kuma 2.x "
-                             "Dataplane format only")
-    assert cp.writes() == []
 
 
 def test_dataplane_token_current_token_from_a_file_with_newline(cp, capsys, monkeypatch):

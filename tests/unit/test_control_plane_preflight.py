@@ -1,0 +1,59 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The control_plane role's preflight names what the operator got wrong (issue 21, item 12):
+a zone CP without kuma_zone is told so (not about the memory store), and two hosts in the global's
+group are refused naming that group. Real ansible-playbook, hosts on the local connection, the
+role's own preflight entry point; nothing is changed on any host."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from test_playbooks import ROOT, ansible_playbook, collections_path
+
+
+def run_preflight(tmp_path, inventory):
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "play.yml").write_text(json.dumps([{
+        "hosts": "kuma_control_plane:kuma_global_control_plane", "gather_facts": False,
+        "tasks": [{"name": "Preflight", "ansible.builtin.include_role": {
+            "name": "kuma.universal.control_plane", "tasks_from": "preflight"}}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([ansible_playbook(), "-i", str(tmp_path / "inventory.json"), str(tmp_path / "play.yml")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return proc.returncode, " ".join((proc.stdout + proc.stderr).split())  # messages wrap
+
+
+def hosts(**vars_by_host):
+    return {name: dict({"ansible_connection": "local", "ansible_python_interpreter": "auto_silent"}, **v)
+            for name, v in vars_by_host.items()}
+
+
+@pytest.mark.parametrize("with_global", [True, False])
+def test_zone_cp_without_kuma_zone_is_told_to_set_it(tmp_path, with_global):
+    inventory = {"kuma_control_plane": {"hosts": hosts(**{"cp-z1": {"kuma_zone": "zone-1"}, "cp-z2": {}})}}
+    if with_global:
+        inventory["kuma_global_control_plane"] = {"hosts": hosts(**{"global": {}})}
+    rc, out = run_preflight(tmp_path, inventory)
+    assert rc != 0
+    assert "cp-z2 has no kuma_zone, but the inventory is multizone" in out, out[-3000:]
+    assert "set kuma_zone" in out
+    assert "several kuma-cp need" not in out
+
+
+def test_two_globals_name_the_global_group(tmp_path):
+    inventory = {"kuma_global_control_plane": {"hosts": hosts(**{"global-1": {}, "global-2": {}})}}
+    rc, out = run_preflight(tmp_path, inventory)
+    assert rc != 0
+    assert "the group kuma_global_control_plane (the global control plane) has 2 hosts" in out, out[-3000:]
+    assert "the group kuma_control_plane" not in out
+
+
+def test_a_single_standalone_cp_passes(tmp_path):
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={})}})
+    assert rc == 0, out[-3000:]
