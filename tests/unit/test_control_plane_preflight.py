@@ -57,3 +57,9 @@ def test_two_globals_name_the_global_group(tmp_path):
 def test_a_single_standalone_cp_passes(tmp_path):
     rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={})}})
     assert rc == 0, out[-3000:]
+
+
+def test_the_old_api_port_variable_is_refused(tmp_path):
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_api_port": 6681})}})
+    assert rc != 0
+    assert "control_plane_api_port is set (6681) but is no longer read: the API port is kuma_api_port" in out
