@@ -13,13 +13,13 @@ import subprocess
 
 import pytest
 
-from test_playbooks import ROOT, ansible_playbook, collections_path
+from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, ansible_playbook, collections_path
 
 
 def run_preflight(tmp_path, inventory):
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "play.yml").write_text(json.dumps([{
-        "hosts": "kuma_control_plane:kuma_global_control_plane", "gather_facts": False,
+        "hosts": "all", "gather_facts": False,
         "tasks": [{"name": "Preflight", "ansible.builtin.include_role": {
             "name": "kuma.universal.control_plane", "tasks_from": "preflight"}}]}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
