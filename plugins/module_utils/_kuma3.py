@@ -14,7 +14,9 @@ per change, shown by the modules (and in --diff, which compares the 3.x entity):
   the workload has the same inbound ports, which several replicas on one host cannot have
   (they share the address). So the collection writes the MeshService itself
   (meshservice_body): it selects the Dataplanes by SERVICE_LABEL and targets the inbound by
-  name, which every replica shares. kuma.io/workload is left to the operator.
+  name, which every replica shares. kuma.io/workload is left to the operator. A MeshService
+  of that name that the collection did not write (no label kuma.universal/managed-by=ansible)
+  is never changed.
 - kuma.io/protocol becomes inbound[].protocol; kuma.io/zone (the CP's own) is dropped;
   every other tag becomes a Dataplane label of the same name and value. A tag 3.x cannot
   carry is refused before any request, naming it: another kuma.io/ tag (3.x reserves the
@@ -45,6 +47,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import PROT
 from ansible_collections.kuma.universal.plugins.module_utils._schema import emit, snake_to_camel
 
 SERVICE_LABEL = "kuma.universal/service"
+MANAGED_BY = "kuma.universal/managed-by"
 LABEL_NAME_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_PREFIX_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -318,11 +321,20 @@ def plan_kuma3(client, dataplanes):
     meshes = sorted({v.mesh for v in views if v is not None and (v.service or v.outbound_services)})
     existing = {mesh: list_meshservices(client, mesh) for mesh in meshes}
     wanted = {}  # (mesh, service) -> (port, inbound)
+    foreign = set()  # (mesh, service) whose MeshService another owner wrote
     for view in views:
         if view is None or view.service is None or not view.inbound:
             continue
         key = (view.mesh, view.service)
         current = existing.get(view.mesh, {}).get(view.service)
+        if current is not None and (current.get("labels") or {}).get(MANAGED_BY) != "ansible":
+            # Someone else's MeshService of that name (the operator's, or one Kuma generated from
+            # kuma.io/workload): left as it is; the outbounds by service go to its port.
+            if key not in foreign:
+                foreign.add(key)
+                view.translations.append("MeshService %s in mesh %s: not written by this collection (no label "
+                                         "%s=ansible), left as it is" % (view.service, view.mesh, MANAGED_BY))
+            continue
         if key not in wanted:
             port = None
             if current is not None:
@@ -363,7 +375,7 @@ def meshservice_body(mesh, service, port, inbound):
     entry = {"name": inbound["name"], "port": port, "targetPort": inbound["name"],
              "appProtocol": inbound.get("protocol") or "tcp"}
     return {"type": "MeshService", "mesh": mesh, "name": service,
-            "labels": {"kuma.universal/managed-by": "ansible"},
+            "labels": {MANAGED_BY: "ansible"},
             "spec": {"selector": {"dataplaneLabels": {"matchLabels": {SERVICE_LABEL: service}}},
                      "ports": [entry]}}
 

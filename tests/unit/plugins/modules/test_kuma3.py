@@ -186,3 +186,15 @@ def test_mesh_mtls_kept_on_kuma2(cp, capsys):
     from ansible_collections.kuma.universal.plugins.modules import mesh
     result = run(mesh, {"name": "default", "mtls": MTLS}, capsys)
     assert result["changed"] and cp.store[("meshes", "default")]["mtls"] == MTLS
+
+
+def test_a_meshservice_the_collection_did_not_write_is_left_alone(cp3, capsys):
+    theirs = {"type": "MeshService", "mesh": "default", "name": "redis", "labels": {"team": "data"},
+              "spec": {"selector": {"dataplaneLabels": {"matchLabels": {"app": "redis"}}},
+                       "ports": [{"port": 6379, "targetPort": 6379, "appProtocol": "tcp"}]}}
+    cp3.store[("meshes", "default", "meshservices", "redis")] = dict(theirs)
+    result = run(dataplanes, {"dataplanes": [redis(0)]}, capsys)
+    assert not result.get("failed") and result["meshservices"] == []
+    assert cp3.store[("meshes", "default", "meshservices", "redis")]["spec"] == theirs["spec"]
+    assert not [w for w in cp3.writes() if "meshservices" in w[1]]
+    assert any("not written by this collection" in t for t in result["translations"]["default/redis-0"])
