@@ -54,3 +54,23 @@ attributes:
     membership:
       - kuma.universal.kuma
 """
+
+    # Read-only modules that run on a managed host (not API clients: no action group).
+    HOST_INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - This action does not modify state.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - This action does not modify state.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""

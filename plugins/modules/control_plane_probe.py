@@ -20,21 +20,8 @@ description:
     tasks when nothing differs.
 author:
   - kuma.universal contributors (@kuma-universal)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - This action does not modify state.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
-    details:
-      - This action does not modify state.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - kuma.universal.attributes.HOST_INFO_MODULE
 options:
   binary:
     description: The kuma-cp binary; RV(binary) says whether it is a file.

@@ -17,21 +17,8 @@ description:
     role reuses that result instead of reading again.
 author:
   - kuma.universal contributors (@kuma-universal)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details:
-      - This action does not modify state.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: N/A
-    details:
-      - This action does not modify state.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - kuma.universal.attributes.HOST_INFO_MODULE
 options:
   prefix:
     description: Where releases are installed (C(kuma_prefix)); a release is C(<prefix>/<version>).
