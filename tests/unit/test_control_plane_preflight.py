@@ -23,10 +23,17 @@ def run_preflight(tmp_path, inventory):
         "tasks": [{"name": "Preflight", "ansible.builtin.include_role": {
             "name": "kuma.universal.control_plane", "tasks_from": "preflight"}}]}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_NOCOLOR="1")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     proc = subprocess.run([ansible_playbook(), "-i", str(tmp_path / "inventory.json"), str(tmp_path / "play.yml")],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    return proc.returncode, " ".join((proc.stdout + proc.stderr).split())  # messages wrap
+    try:
+        plays = json.loads(proc.stdout)["plays"]
+    except ValueError:
+        return proc.returncode, proc.stdout + proc.stderr
+    # Every failed task's message exactly as the operator gets it (one line: no stray newline).
+    messages = [result.get("msg", "") for play in plays for task in play["tasks"]
+                for result in task["hosts"].values() if result.get("failed")]
+    return proc.returncode, "\n".join(messages)
 
 
 def hosts(**vars_by_host):
@@ -44,13 +51,17 @@ def test_zone_cp_without_kuma_zone_is_told_to_set_it(tmp_path, with_global):
     assert "cp-z2 has no kuma_zone, but the inventory is multizone" in out, out[-3000:]
     assert "set kuma_zone" in out
     assert "several kuma-cp need" not in out
+    why = ("a global control plane in kuma_global_control_plane" if with_global
+           else "other hosts of kuma_control_plane have a kuma_zone")
+    assert "but the inventory is multizone (%s): set kuma_zone (role kuma.universal.kuma) on cp-z2" % why in out, out
 
 
 def test_two_globals_name_the_global_group(tmp_path):
     inventory = {"kuma_global_control_plane": {"hosts": hosts(**{"global-1": {}, "global-2": {}})}}
     rc, out = run_preflight(tmp_path, inventory)
     assert rc != 0
-    assert "the group kuma_global_control_plane (the global control plane) has 2 hosts" in out, out[-3000:]
+    assert ("control_plane_store_type is memory but the group kuma_global_control_plane (the global control plane) "
+            "has 2 hosts (global-1, global-2): several kuma-cp need") in out, out[-3000:]
     assert "the group kuma_control_plane" not in out
 
 
