@@ -78,7 +78,7 @@ class Dataplane:
         if self.admin_port:
             networking["admin"] = {"port": self.admin_port}
         if self.inbound:
-            networking["inbound"] = [self._inbound_json(i) for i in self.inbound]
+            networking["inbound"] = [self.inbound_json(i) for i in self.inbound]
         if self.outbound:
             networking["outbound"] = [self._outbound_json(o) for o in self.outbound]
         if self.transparent_proxying:
@@ -96,7 +96,8 @@ class Dataplane:
         return body
 
     @staticmethod
-    def _inbound_json(item):
+    def inbound_json(item):
+        """One normalised inbound as Kuma JSON (2.x; _kuma3 emits its tag-less 3.x inbounds with it too)."""
         out = {}
         for field in ("port", "service_port", "service_address", "address", "tags", "name", "state", "protocol"):
             if item.get(field) not in (None, ""):

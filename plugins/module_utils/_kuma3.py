@@ -39,12 +39,12 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
-    BACKEND_REF, GATEWAY, SERVICE_PROBE, TRANSPARENT_PROXYING,
+    BACKEND_REF, GATEWAY, TRANSPARENT_PROXYING, Dataplane,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import LOOPBACK
 from ansible_collections.kuma.universal.plugins.module_utils._naming import PROTOCOL_TAG, SERVICE_TAG, ZONE_TAG
-from ansible_collections.kuma.universal.plugins.module_utils._schema import emit, snake_to_camel
+from ansible_collections.kuma.universal.plugins.module_utils._schema import emit
 
 SERVICE_LABEL = "kuma.universal/service"
 MANAGED_BY = "kuma.universal/managed-by"
@@ -193,7 +193,7 @@ class Kuma3Dataplane:
         if dp.admin_port:
             networking["admin"] = {"port": dp.admin_port}
         if self.inbound:
-            networking["inbound"] = [self._inbound_json(i) for i in self.inbound]
+            networking["inbound"] = [Dataplane.inbound_json(i) for i in self.inbound]  # no tags here
         if dp.outbound:
             networking["outbound"] = [self._outbound_json(i, item, outbound_ports) for i, item in enumerate(dp.outbound)]
         if dp.transparent_proxying:
@@ -205,16 +205,6 @@ class Kuma3Dataplane:
             body["labels"] = dict(self.labels)
         body["networking"] = networking
         return body
-
-    @staticmethod
-    def _inbound_json(item):
-        out = {}
-        for field in ("port", "service_port", "service_address", "address", "name", "state", "protocol"):
-            if item.get(field) not in (None, ""):
-                out[snake_to_camel(field)] = item[field]
-        if item.get("service_probe"):
-            out["serviceProbe"] = emit(item["service_probe"], SERVICE_PROBE)
-        return out
 
     def _outbound_json(self, index, item, outbound_ports):
         out = {"port": item["port"], "address": item.get("address") or LOOPBACK}

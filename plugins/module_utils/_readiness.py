@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import RFC1035_RE, major_of
 from ansible_collections.kuma.universal.plugins.module_utils._naming import PROTOCOL_TAG, SERVICE_TAG, ZONE_TAG
 
-RFC1035_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 # The 2.14 patch Kuma's path to 3.0 goes through: it accepts the 3.0 SecureDataSource shape and
 # the renamed KDS auth variables (KUMA-3.md 1.1).
 NEWEST_214_NEEDED = (2, 14, 6)
