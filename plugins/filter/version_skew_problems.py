@@ -44,6 +44,8 @@ def version_skew_problems(mesh_hosts, hostvars, cp_host, control_planes, play_ho
         raise AnsibleFilterError("kuma.universal.version_skew_problems: expects the list of the mesh's hosts")
     play_hosts = list(play_hosts or [])
     running = _running(mesh_hosts, hostvars, play_hosts, stats)
+    sotw = {host: list(_get(_get(_get(hostvars, host, {}), "install_probe", {}), "sotw_proxies", []) or [])
+            for host in mesh_hosts if host in play_hosts}
     cps = set(control_planes or [])
     hosts = []
     for host in mesh_hosts:
@@ -54,6 +56,7 @@ def version_skew_problems(mesh_hosts, hostvars, cp_host, control_planes, play_ho
             "running": running.get(host, ""),
             "rollback": boolean(_get(hv, "kuma_allow_rollback", default_rollback), strict=False),
             "control_plane": host in cps,
+            "sotw": sotw.get(host, []),
         })
     cp_version = _get(_get(hostvars, cp_host, {}), "kuma_version", default_version)
     return skew_problems(cp_host, cp_version, hosts)

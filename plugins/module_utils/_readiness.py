@@ -31,6 +31,10 @@ LEGACY_KINDS = {
     "MeshGatewayRoute": "an edge proxy beside its own kuma-dp (an ordinary Dataplane)",
 }
 INBOUND_TAGS_KEPT = (SERVICE_TAG, ZONE_TAG, PROTOCOL_TAG)
+# What this collection re-registers itself on Kuma 3 (module_utils/_kuma3.py, host by host right after
+# the CP upgrade): reported as handled, not as blockers, for the Dataplanes it manages.
+HANDLED_BY_COLLECTION = ("inbound_tags", "protocol_tag", "outbound_tags")
+MANAGED_BY = "kuma.universal/managed-by"
 
 
 def _finding(check, subject, problem, action):
@@ -58,13 +62,11 @@ def check_version(version):
 
 
 def check_config(config):
+    """The CP's own settings. Delta xDS is not among them: on Universal it is each kuma-dp's choice
+    (KUMA_DATAPLANE_RUNTIME_ENVOY_XDS_TRANSPORT_PROTOCOL_VARIANT; Kuma 2.14's KUMA_EXPERIMENTAL_DELTA_XDS
+    only reaches Kubernetes injection, pkg/plugins/runtime/k8s), and the CP does not record it: the
+    install role's version check reads it from each host's proxies (kuma_xds_delta)."""
     findings = []
-    if not ((config or {}).get("experimental") or {}).get("deltaXds"):
-        findings.append(_finding(
-            "delta_xds", "control plane", "the CP serves state-of-the-world xDS; 3.0 serves delta xDS only, "
-            "and a proxy left on SOTW gets nothing after the upgrade (#18329)",
-            "set KUMA_EXPERIMENTAL_DELTA_XDS=true on every 2.14 CP (control_plane_env), restart them one at a "
-            "time, then restart every kuma-dp (a deploy-mesh run with sidecar_restart) before upgrading"))
     zone = (((config or {}).get("multizone") or {}).get("zone") or {}).get("name")
     if (config or {}).get("mode") == "zone" and zone and not RFC1035_RE.match(zone):
         findings.append(_finding("zone_name", "zone %s" % zone,
@@ -156,7 +158,9 @@ def readiness(client):
     for mesh in meshes:
         name = mesh.get("name")
         for dp in client.list("/meshes/%s/dataplanes" % quote_segment(name)):
-            findings += check_dataplane(name, dp)
+            managed = (dp.get("labels") or {}).get(MANAGED_BY) == "ansible"
+            findings += [dict(f, handled=managed and f["check"] in HANDLED_BY_COLLECTION)
+                         for f in check_dataplane(name, dp)]
         for kind in sorted(LEGACY_KINDS):
             if kind not in types:
                 continue

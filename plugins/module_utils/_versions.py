@@ -33,9 +33,20 @@ def older(a, b):
     return key(a) < key(b)
 
 
+# Kuma's one way across a major (UPGRADE.md "Upgrade to 3.0.0"): the 3.0 control plane with the
+# 2.14 proxies it is upgraded under, until they are rolled. Outside DeploymentVersionCompatible, which
+# compares minors within a major, but the order Kuma documents.
+MAJOR_BRIDGES = {((2, 14), (3, 0))}
+
+
 def too_far(v, cp):
     """Outside Kuma's rule: another major, or more than two minors apart."""
     return v[0] != cp[0] or abs(v[1] - cp[1]) > 2
+
+
+def bridged(running, cp):
+    """A release running under a control plane of the next major by Kuma's documented path."""
+    return ((running[0], running[1]), (cp[0], cp[1])) in MAJOR_BRIDGES
 
 
 def skew_problems(cp_host, cp_version, hosts):
@@ -44,7 +55,8 @@ def skew_problems(cp_host, cp_version, hosts):
     cp_host, cp_version: the reference control plane (the global in multizone) and its wanted
     version. hosts: one dict per host of the mesh, in inventory order: host, wanted (its
     kuma_version), running (the release its <prefix>/current points at, '' when none), rollback
-    (kuma_allow_rollback), control_plane (whether it runs kuma-cp).
+    (kuma_allow_rollback), control_plane (whether it runs kuma-cp), sotw (its proxies not on delta
+    xDS, which a host moving to Kuma 3 must not have).
     """
     cp_version = str(cp_version)
     cp = parse(cp_version)
@@ -70,7 +82,18 @@ def skew_problems(cp_host, cp_version, hosts):
         r = parse(running)
         if r is None:
             continue
-        if too_far(r, cp):
+        if r[0] > w[0]:
+            problems.append("kuma_version (role kuma.universal.kuma) is %s but %s runs %s: Kuma does not go back a"
+                            " major, with or without kuma_allow_rollback (kuma-cp %d migrated the store and dropped"
+                            " what %d needs); restore the store's backup taken before the upgrade instead."
+                            % (wanted, host, running, r[0], w[0]))
+            continue
+        if w[0] > r[0] and item.get("sotw"):
+            problems.append("kuma_version (role kuma.universal.kuma) is %s for %s, which runs %s with proxies on"
+                            " state-of-the-world xDS (%s); Kuma %d serves delta xDS only (UPGRADE.md): first set"
+                            " kuma_xds_delta: true and run deploy-mesh on %s, which restarts every kuma-dp host by"
+                            " host." % (wanted, host, running, ", ".join(item["sotw"]), w[0], running))
+        if too_far(r, cp) and not bridged(r, cp):
             problems.append("kuma_version (role kuma.universal.kuma) is %s for the control plane but %s runs %s now:"
                             " during the rolling upgrade its proxies would talk to a kuma-cp more than two minor"
                             " versions away, which Kuma does not support (pkg/version/compatibility.go); upgrade in"

@@ -42,6 +42,12 @@ options:
     description: The C(kumactl) link to read.
     type: path
     default: /usr/local/bin/kumactl
+  dp_env_dir:
+    description:
+      - The directory of the kuma-dp environment files (the sidecar role's C(sidecar_config_dir)). When set,
+        RV(sotw_proxies) lists the proxies whose file does not select delta xDS, which Kuma 3 requires of every
+        proxy before its control plane is upgraded.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -54,6 +60,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+sotw_proxies:
+  description:
+    - The proxies (names of the C(*.env) files in O(dp_env_dir)) that do not set
+      C(KUMA_DATAPLANE_RUNTIME_ENVOY_XDS_TRANSPORT_PROTOCOL_VARIANT=DELTA_GRPC), in order; empty without O(dp_env_dir).
+  returned: success
+  type: list
+  elements: str
 args:
   description: O(prefix), O(version) and O(users) as read, to tell whether a result answers other settings.
   returned: success
@@ -119,7 +132,29 @@ def read_link(path):
     return os.readlink(path) if os.path.islink(path) else None
 
 
-def probe(prefix, version, users, paths, kumactl_link):
+DELTA_LINE = "KUMA_DATAPLANE_RUNTIME_ENVOY_XDS_TRANSPORT_PROTOCOL_VARIANT=DELTA_GRPC"
+
+
+def sotw_proxies(env_dir):
+    """The proxies whose env file in env_dir does not select delta xDS (what Kuma 2.14 proxies need
+    before a Kuma 3 control plane, which serves delta xDS only)."""
+    if not env_dir or not os.path.isdir(env_dir):
+        return []
+    found = []
+    for entry in sorted(os.listdir(env_dir)):
+        if not entry.endswith(".env"):
+            continue
+        try:
+            with open(os.path.join(env_dir, entry)) as handle:
+                lines = {line.strip() for line in handle}
+        except OSError:
+            lines = set()
+        if DELTA_LINE not in lines:
+            found.append(entry[:-4])
+    return found
+
+
+def probe(prefix, version, users, paths, kumactl_link, dp_env_dir=None):
     return {
         "changed": False,
         "args": [prefix, version] + list(users),
@@ -129,6 +164,7 @@ def probe(prefix, version, users, paths, kumactl_link):
         "current": read_link(os.path.join(prefix, "current")),
         "kumactl": read_link(kumactl_link),
         "paths": {path: os.path.lexists(path) for path in paths},
+        "sotw_proxies": sotw_proxies(dp_env_dir),
     }
 
 
@@ -140,11 +176,12 @@ def main():
             "users": {"type": "list", "elements": "str", "default": []},
             "paths": {"type": "list", "elements": "str", "default": []},
             "kumactl_link": {"type": "path", "default": "/usr/local/bin/kumactl"},
+            "dp_env_dir": {"type": "path"},
         },
         supports_check_mode=True,
     )
     p = module.params
-    module.exit_json(**probe(p["prefix"], p["version"], p["users"], p["paths"], p["kumactl_link"]))
+    module.exit_json(**probe(p["prefix"], p["version"], p["users"], p["paths"], p["kumactl_link"], p["dp_env_dir"]))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ description:
     policies) and lists every blocker for an upgrade to Kuma 3.0, each with what to do, before any change.
     It writes nothing.
   - "The rules follow Kuma's UPGRADE.md, Upgrade to 3.0.0: the CP on 2.14 at 2.14.6 or later (V(cp_version),
-    V(skipped_patch)); delta xDS on (V(delta_xds)); no standalone mode (V(standalone)); mesh and zone names
+    V(skipped_patch)); no standalone mode (V(standalone)); mesh and zone names
     RFC 1035 labels (V(mesh_name), V(zone_name)); no C(Mesh.mtls) (V(mesh_mtls)); no inbound tags besides
     C(kuma.io/service), C(kuma.io/zone) and C(kuma.io/protocol) (V(inbound_tags)); no protocol from the
     C(kuma.io/protocol) tag alone (V(protocol_tag)); no outbound by tags (V(outbound_tags)); no
@@ -21,9 +21,14 @@ description:
     no ZoneIngress or ZoneEgress (V(zone_proxy)); no legacy policy (V(legacy_policy): TrafficPermission,
     TrafficRoute, TrafficLog, TrafficTrace, HealthCheck, CircuitBreaker, Retry, Timeout, RateLimit,
     FaultInjection, VirtualOutbound, ProxyTemplate, ExternalService, MeshGateway, MeshGatewayRoute)."
-  - Several findings are handled by this collection itself once the control plane runs Kuma 3 (it registers
-    the 3.x Dataplane and carries C(mtls) by a MeshIdentity); they stay findings because Kuma's order moves
-    them before the upgrade, where traffic is kept.
+  - Delta xDS, which Kuma 3 requires of every proxy, is not checked here - on Universal it is each kuma-dp's choice
+    and the control plane does not record it; the install role's version check refuses a 3.x C(kuma_version)
+    for a host whose proxies are not on it (C(kuma_xds_delta)).
+  - The old Dataplane shapes of the Dataplanes this collection manages are listed in RV(handled), not as
+    blockers - C(deploy_mesh) re-registers them in the 3.x shape host by host right after the control plane
+    upgrade. C(Mesh.mtls) stays a blocker - Kuma's order moves it to MeshIdentity before the upgrade.
+  - C(deploy_mesh) runs this check (O(fail_on_blockers)) on the first control plane before it installs a 3.x
+    release over a 2.x one, with C(kuma_upgrade_acknowledge) as O(acknowledge).
   - Against a Kuma 3 control plane the result is empty and RV(ready) true.
 author:
   - kuma.universal contributors (@kuma-universal)
@@ -84,6 +89,14 @@ acknowledged:
   type: list
   elements: dict
   returned: always
+handled:
+  description:
+    - The findings this collection resolves itself on Kuma 3 - V(inbound_tags), V(protocol_tag) and V(outbound_tags)
+      of the Dataplanes it manages (label C(kuma.universal/managed-by=ansible)), which C(deploy_mesh) re-registers in
+      the 3.x shape host by host right after the control plane upgrade. Not blockers.
+  type: list
+  elements: dict
+  returned: always
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule
@@ -93,9 +106,13 @@ from ansible_collections.kuma.universal.plugins.module_utils._readiness import r
 def _run(kmod):
     version, findings = readiness(kmod.client)
     accepted = set(kmod.params["acknowledge"])
+    handled, open_findings = [], []
+    for finding in findings:
+        (handled if finding.pop("handled", False) else open_findings).append(finding)
+    findings = open_findings
     blockers = [f for f in findings if f["check"] not in accepted]
     result = {"changed": False, "kuma_version": version, "ready": not blockers, "blockers": blockers,
-              "acknowledged": [f for f in findings if f["check"] in accepted]}
+              "acknowledged": [f for f in findings if f["check"] in accepted], "handled": handled}
     if blockers and kmod.params["fail_on_blockers"]:
         raise KumaInputError(["%s: %s (%s): %s" % (f["subject"], f["problem"], f["check"], f["action"])
                               for f in blockers])

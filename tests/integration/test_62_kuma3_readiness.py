@@ -18,6 +18,14 @@ SEEDS = [
                        "inbound": [{"port": 9000, "servicePort": 80, "serviceAddress": "127.0.0.1",
                                     "tags": {"kuma.io/service": "web", "kuma.io/protocol": "http", "team": "a"}}],
                        "outbound": [{"port": 10000, "tags": {"kuma.io/service": "db"}}]}}),
+    # One the collection manages: its old shapes are re-registered by deploy_mesh on 3.x (handled).
+    ("/meshes/legacy.mesh/dataplanes/managed", {
+        "type": "Dataplane", "mesh": "legacy.mesh", "name": "managed",
+        "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-1"},
+        "networking": {"address": "10.0.0.11",
+                       "inbound": [{"port": 9000, "servicePort": 80, "serviceAddress": "127.0.0.1",
+                                    "tags": {"kuma.io/service": "api", "kuma.io/protocol": "http"}}],
+                       "outbound": [{"port": 10000, "tags": {"kuma.io/service": "db"}}]}}),
     ("/meshes/legacy.mesh/dataplanes/edge", {
         "type": "Dataplane", "mesh": "legacy.mesh", "name": "edge",
         "networking": {"address": "10.0.0.10", "gateway": {"type": "DELEGATED", "tags": {"kuma.io/service": "edge"}}}}),
@@ -36,12 +44,11 @@ def test_every_blocker_named_and_nothing_changed(cp, tmp_path):
     report, refused, accepted = ansible.play(
         ("kuma3_readiness", {}),
         ("kuma3_readiness", {"fail_on_blockers": True}),
-        ("kuma3_readiness", {"acknowledge": ["skipped_patch", "delta_xds"]}))
+        ("kuma3_readiness", {"acknowledge": ["skipped_patch", "mesh_name"]}))
     assert report["changed"] is False and report["ready"] is False, report.get("msg")
     found = {(f["check"], f["subject"]) for f in report["blockers"]}
     for expected in [
         ("skipped_patch", "control plane"),  # 2.14.3 < 2.14.6
-        ("delta_xds", "control plane"),
         ("mesh_name", "mesh legacy.mesh"),  # a dot: not an RFC 1035 label
         ("mesh_mtls", "mesh legacy.mesh"),
         ("inbound_tags", "dataplane legacy.mesh/old-shapes"),
@@ -54,8 +61,12 @@ def test_every_blocker_named_and_nothing_changed(cp, tmp_path):
         assert expected in found, (expected, sorted(found))
     assert all(f["action"] for f in report["blockers"])
     assert refused["failed"] and "outbound_tags" in refused["msg"] and "TrafficPermission" in refused["msg"]
-    assert {f["check"] for f in accepted["acknowledged"]} == {"skipped_patch", "delta_xds"}
-    assert not {f["check"] for f in accepted["blockers"]} & {"skipped_patch", "delta_xds"}
+    assert {f["check"] for f in accepted["acknowledged"]} == {"skipped_patch", "mesh_name"}
+    assert not {f["check"] for f in accepted["blockers"]} & {"skipped_patch", "mesh_name"}
+    # the Dataplane the collection wrote: its old shapes handled (re-registered on 3.x), not blockers
+    assert sorted((f["check"], f["subject"]) for f in report["handled"]) == [
+        ("outbound_tags", "dataplane legacy.mesh/managed"), ("protocol_tag", "dataplane legacy.mesh/managed")]
+    assert not [f for f in report["blockers"] if f["subject"] == "dataplane legacy.mesh/managed"]
     # read only: every seeded entity as it was
     for path, _body in SEEDS:
         after = cp.get(path)

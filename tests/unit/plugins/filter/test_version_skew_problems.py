@@ -38,14 +38,37 @@ def test_a_mesh_within_the_rule_has_no_problem():
 
 
 def test_a_pre_release_is_its_major_and_minor():
-    hosts = [h("cp", "3.0.0-dev.348b6528", cp=True), h("dp", "3.0.0-dev.348b6528", "2.14.3")]
+    hosts = [h("cp", "3.0.0-dev.348b6528", cp=True), h("dp", "3.0.0-dev.348b6528", "2.13.10")]
     assert skew_problems("cp", "3.0.0-dev.348b6528", hosts) == [
-        "kuma_version (role kuma.universal.kuma) is 3.0.0-dev.348b6528 for the control plane but dp runs 2.14.3 now:"
+        "kuma_version (role kuma.universal.kuma) is 3.0.0-dev.348b6528 for the control plane but dp runs 2.13.10 now:"
         " during the rolling upgrade its proxies would talk to a kuma-cp more than two minor versions away, which Kuma"
         " does not support (pkg/version/compatibility.go); upgrade in steps of at most two minors."]
     assert skew_problems("cp", "3.2.0", [h("dp", "3.0.0-dev.348b6528", "3.0.0-dev.348b6528")]) == []
     # the pre-release of a release the host runs is a downgrade
     assert "a downgrade" in skew_problems("cp", "3.0.0", [h("dp", "3.0.0-dev.1", "3.0.0")])[0]
+
+
+def test_kuma_path_across_the_major_is_2_14_to_3_0_on_delta_xds():
+    # 2.14 proxies under the 3.0 CP while they roll: Kuma's documented order
+    assert skew_problems("cp", "3.0.0-dev.348b6528", [
+        h("cp", "3.0.0-dev.348b6528", "2.14.3", cp=True), h("dp", "3.0.0-dev.348b6528", "2.14.3")]) == []
+    # but not 2.14 under a 3.1 CP, nor 2.13 under 3.0
+    assert "more than two minor" in skew_problems("cp", "3.1.0", [h("dp", "3.1.0", "2.14.3")])[0]
+    # a host whose proxies are still on state-of-the-world xDS is refused, naming them and the way out
+    problems = skew_problems("cp", "3.0.0", [dict(h("dp", "3.0.0", "2.14.3"), sotw=["redis-1", "redis-2"])])
+    assert problems == [
+        "kuma_version (role kuma.universal.kuma) is 3.0.0 for dp, which runs 2.14.3 with proxies on state-of-the-world"
+        " xDS (redis-1, redis-2); Kuma 3 serves delta xDS only (UPGRADE.md): first set kuma_xds_delta: true and run"
+        " deploy-mesh on 2.14.3, which restarts every kuma-dp host by host."]
+    # on 2.14 itself the same proxies are fine
+    assert skew_problems("cp", "2.14.3", [dict(h("dp", "2.14.3", "2.14.3"), sotw=["redis-1"])]) == []
+
+
+def test_going_back_a_major_is_refused_even_as_a_rollback():
+    for rollback in (False, True):
+        problems = skew_problems("cp", "2.14.3", [h("cp", "2.14.3", "3.0.0-dev.348b6528", rollback=rollback, cp=True)])
+        assert len(problems) == 1 and "does not go back a major, with or without kuma_allow_rollback" in problems[0]
+        assert "restore the store's backup" in problems[0]
 
 
 def test_every_message_as_before():
@@ -103,6 +126,16 @@ def test_filter_reads_hostvars_probes_and_stats():
     hostvars["dp-in"]["kuma_allow_rollback"] = "yes"
     assert len(version_skew_problems(["cp", "dp-in"], hostvars, "cp", ["cp"], play_hosts=["cp", "dp-in"],
                                      default_version="2.13.0")) == 0
+
+
+def test_filter_reads_the_proxies_on_state_of_the_world_from_the_probe():
+    hostvars = {"cp": {"kuma_version": "3.0.0", "install_probe": {"current": "/opt/kuma/2.14.3"}},
+                "dp": {"kuma_version": "3.0.0",
+                       "install_probe": {"current": "/opt/kuma/2.14.3", "sotw_proxies": ["web-1"]}}}
+    problems = version_skew_problems(["cp", "dp"], hostvars, "cp", ["cp"], play_hosts=["cp", "dp"])
+    assert len(problems) == 1 and "state-of-the-world xDS (web-1)" in problems[0]
+    hostvars["dp"]["install_probe"]["sotw_proxies"] = []
+    assert version_skew_problems(["cp", "dp"], hostvars, "cp", ["cp"], play_hosts=["cp", "dp"]) == []
 
 
 def test_filter_input_is_checked_and_registered():

@@ -50,6 +50,21 @@ def test_install_probe_on_a_bare_host(tmp_path, capsys):
                  capsys)
     assert (result["binaries"], result["current"], result["kumactl"], result["users"], result["paths"]) == (
         [], None, None, {}, {})
+    assert result["sotw_proxies"] == []
+
+
+def test_install_probe_names_the_proxies_not_on_delta_xds(tmp_path, capsys):
+    env = tmp_path / "dp"
+    env.mkdir()
+    (env / "redis-2.env").write_text("KUMA_DATAPLANE_NAME=redis-2\n")
+    (env / "redis-1.env").write_text("KUMA_DATAPLANE_NAME=redis-1\n# ...=DELTA_GRPC\n")
+    (env / "web-1.env").write_text("A=1\nKUMA_DATAPLANE_RUNTIME_ENVOY_XDS_TRANSPORT_PROTOCOL_VARIANT=DELTA_GRPC\n")
+    (env / "tokens").mkdir()
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "dp_env_dir": str(env)}, capsys)
+    assert result["sotw_proxies"] == ["redis-1", "redis-2"]
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "dp_env_dir": str(tmp_path / "no")},
+                 capsys)
+    assert result["sotw_proxies"] == []
 
 
 @pytest.fixture

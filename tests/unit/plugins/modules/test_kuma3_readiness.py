@@ -31,7 +31,7 @@ def test_dataplane_rules():
 def test_config_rules():
     assert [f["check"] for f in _readiness.check_config({"experimental": {"deltaXds": True}})] == []
     got = _readiness.check_config({"mode": "zone", "multizone": {"zone": {"name": "Zone_1"}}})
-    assert [f["check"] for f in got] == ["delta_xds", "zone_name"]
+    assert [f["check"] for f in got] == ["zone_name"]  # delta xDS: the proxies' choice, not the CP's
 
 
 def test_module_reads_only(cp, capsys):
