@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import sidecar_batches
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan
-from ansible_collections.kuma.universal.plugins.filter.sidecar_safety import (
+from ansible_collections.kuma.universal.plugins.filter.sidecar_prune_problems import (
     FilterModule, sidecar_name_collisions, sidecar_prune_problems,
 )
 
