@@ -41,6 +41,10 @@ def _hosts(batch, hostvars):
         yield host, list(_get(plan, "instances", [])), _get(hv, "sidecar_host_proxies", {}), settings
 
 
+def plan_of(hostvars, host):
+    return _get(_get(hostvars, host, {}), "sidecar_plan", {})
+
+
 def sidecar_batches(batch, hostvars, what="dataplanes"):
     """The filter: see plugins/filter/sidecar_batches.yml."""
     if what not in WHATS:
@@ -55,7 +59,8 @@ def sidecar_batches(batch, hostvars, what="dataplanes"):
             group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[]))
             group["hosts"].append(host)
             group["dataplanes"].extend(sidecar_dataplanes(instances))
-            if prune:
+            # An undefined kuma_sidecars leaves the host's Dataplanes alone: no selector, nothing deleted.
+            if prune and _get(plan_of(hostvars, host), "sidecars_managed", True):
                 meshes = sorted({i["mesh"] for i in instances} | set(_get(read, "pruned_meshes", [])))
                 group["selectors"].append({"labels": {MANAGED_BY: "ansible", HOST_LABEL: host}, "meshes": meshes})
         elif instances:

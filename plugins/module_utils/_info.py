@@ -23,6 +23,14 @@ def subscription_state(insight):
     return False, (subscriptions[-1] if subscriptions else {})
 
 
+def offline_since(overview):
+    """When an offline proxy went offline: its last disconnect, or (never connected) its Dataplane's last
+    change; None when neither is known."""
+    subscriptions = ((overview.get("dataplaneInsight") or {}).get("subscriptions")) or []
+    times = sorted(s["disconnectTime"] for s in subscriptions if s.get("disconnectTime"))
+    return times[-1] if times else overview.get("modificationTime") or overview.get("creationTime")
+
+
 def summarise(overview):
     """One item of the module's result from one DataplaneOverview."""
     dataplane = overview.get("dataplane") or {}
@@ -60,6 +68,7 @@ def summarise(overview):
         "envoy_version": envoy.get("version"),
         "kuma_dp_compatible": envoy.get("kumaDpCompatible"),
         "connect_time": subscription.get("connectTime") if online else None,
+        "offline_since": None if online else offline_since(overview),
         "zone": (overview.get("labels") or {}).get("kuma.io/zone"),
         "dataplane": entity,
     }

@@ -151,18 +151,26 @@ class Host:
             pass
         return sorted(names)
 
-    def mesh_of(self, name):
+    def env_value(self, name, key):
         try:
             with open(os.path.join(self.p["config_dir"], name + ".env")) as handle:
                 for line in handle:
-                    if line.startswith("KUMA_DATAPLANE_MESH="):
+                    if line.startswith(key + "="):
                         return line.split("=", 1)[1].strip()
         except OSError:
             pass
         return None
 
+    def mesh_of(self, name):
+        return self.env_value(name, "KUMA_DATAPLANE_MESH")
+
+    def type_of(self, name):
+        """dataplane (a sidecar), ingress or egress (a zone proxy's env file says which)."""
+        return self.env_value(name, "KUMA_DATAPLANE_PROXY_TYPE") or "dataplane"
+
     def prune(self, installed, wanted):
         stale = [n for n in installed if n not in wanted] if self.p["prune"] else []
+        stale = [n for n in stale if self.type_of(n) in self.p["prune_types"]]
         meshes = sorted({m for m in (self.mesh_of(n) for n in stale) if m})
         if stale:
             if not self.check:

@@ -427,7 +427,11 @@ class Planner:
                                   "resource": {"type": entity, "name": inst.name, "networking": networking}})
 
     def plan(self, sidecars, zone_proxies=None, zone=None, zone_proxy_form="zone_proxy"):
-        if sidecars in (None, ""):
+        # Undefined (None; "" from an ini inventory) is not "no sidecars": a missing or misspelled
+        # variable must leave the host's proxies of that kind alone. Only an explicit [] empties a host.
+        sidecars_managed = sidecars not in (None, "")
+        zone_proxies_managed = zone_proxies not in (None, "")
+        if not sidecars_managed:
             sidecars = []
         if not isinstance(sidecars, list):
             self.errors.append("kuma_sidecars: must be a list of sidecars, got %r" % (sidecars,))
@@ -438,9 +442,11 @@ class Planner:
         self.allocate_readiness_ports()
         self.allocate_metrics_ports()
         self.check_ports()
+        prune_types = (["dataplane"] if sidecars_managed else []) + (list(ZONE_PROXY_KINDS) if zone_proxies_managed else [])
         return {"instances": self.instances, "errors": self.errors, "zone_proxies": self.zone_proxies,
                 "transparent": [i["name"] for i in self.instances if i["transparent"]],
-                "exclude_inbound_ports": self.exclude_inbound_ports()}
+                "exclude_inbound_ports": self.exclude_inbound_ports(),
+                "sidecars_managed": sidecars_managed, "prune_types": prune_types}
 
     def exclude_inbound_ports(self):
         """What a transparent proxy on the host must not redirect: every port the host's proxies listen on

@@ -111,6 +111,11 @@ dataplanes:
     connect_time:
       description: When the current connection started; null when offline.
       type: str
+    offline_since:
+      description:
+        - A Dataplane that is offline - when its last connection ended, or, never connected, when the entity last
+          changed; null when online (and for zone proxies).
+      type: str
     dataplane:
       description: The raw entity (Kuma JSON).
       type: dict

@@ -101,6 +101,16 @@ options:
     description: With O(step=prune), stop and remove the proxies that are not in O(proxies); V(false) only reads.
     type: bool
     default: true
+  prune_types:
+    description:
+      - With O(step=prune), the kinds of installed proxies that may be removed - V(dataplane) (sidecars), V(ingress)
+        and V(egress) (zone proxies; an environment file with C(KUMA_DATAPLANE_PROXY_TYPE) tells them apart).
+      - The P(kuma.universal.sidecar#role) role leaves out V(dataplane) when C(kuma_sidecars) is undefined, and the
+        zone proxy kinds when C(kuma_zone_proxies) is undefined, so that a missing variable leaves those proxies alone.
+    type: list
+    elements: str
+    choices: [dataplane, ingress, egress]
+    default: [dataplane, ingress, egress]
   config_dir:
     description: Directory of the environment files, C(ca.crt) and C(tokens/).
     type: path
@@ -220,6 +230,8 @@ def main():
             }},
             "env": {"type": "dict", "default": {}},
             "prune": {"type": "bool", "default": True},
+            "prune_types": {"type": "list", "elements": "str", "choices": ["dataplane", "ingress", "egress"],
+                            "default": ["dataplane", "ingress", "egress"]},
             "config_dir": {"type": "path", "default": "/etc/kuma/dp"},
             "work_root": {"type": "path", "default": "/var/lib/kuma-dp"},
             "user": {"type": "str", "default": "kuma-dp"},

@@ -52,10 +52,15 @@ def test_stale_dataplanes_listed_and_only_ours_removed():
     put_dataplane("made-by-hand", {}, address)
     try:
         listed = summary([])["Show the stale Dataplanes"]["msg"]
-        assert listed == ["default ghost-gone-vm-0 its host gone-vm is not in the inventory",
-                          "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"]
+        assert listed[0].startswith("default ghost-gone-vm-0 its host gone-vm is not in the inventory; offline for ")
+        assert listed[0].endswith(", removed after 1h0m0s")  # kuma_prune_stale_after's default
+        assert listed[1] == "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"
         assert status("ghost-gone-vm-0") == "200"  # listing alone removes nothing
-        tasks = summary(["-e", "kuma_prune_stale_dataplanes=true"])
+        tasks = summary(["-e", "kuma_prune_stale_dataplanes=true"])  # offline for less than 1h: kept
+        assert tasks["Remove the stale Dataplanes of hosts that left the inventory"].get("skipped_reason") or \
+            tasks["Remove the stale Dataplanes of hosts that left the inventory"].get("results") == []
+        assert status("ghost-gone-vm-0") == "200"
+        tasks = summary(["-e", "kuma_prune_stale_dataplanes=true", "-e", "kuma_prune_stale_after=0"])
         removed = tasks["Remove the stale Dataplanes of hosts that left the inventory"]
         assert [r["item"]["name"] for r in removed["results"]] == ["ghost-gone-vm-0"]
         assert status("ghost-gone-vm-0") == "404"

@@ -298,10 +298,10 @@ def test_sidecar_settings_override_the_role_defaults():
         "web-redis-vm-0"]["inbound"][0]["service_address"] == "127.0.0.2"
 
 
-@pytest.mark.parametrize("empty", [None, "", []])
-def test_no_sidecars_plan_nothing(empty):
+@pytest.mark.parametrize("empty,managed", [(None, False), ("", False), ([], True)])
+def test_no_sidecars_plan_nothing(empty, managed):
     assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": [],
-                           "zone_proxies": []}
+                           "zone_proxies": [], "sidecars_managed": managed, "prune_types": ["dataplane"] if managed else []}
 
 
 def test_a_list_is_required():

@@ -35,3 +35,38 @@ def test_bad_input_is_named():
 
 def test_registered():
     assert FilterModule().filters() == {"stale_dataplanes": stale_dataplanes}
+
+
+# -- issue 21 item 3: which stale ones may be removed ------------------------------------------------------
+NOW = "2026-03-01T12:00:00Z"
+
+
+def offline(name, host, since, mesh="default"):
+    return dict(dp(name, False, host, mesh), offline_since=since)
+
+
+def test_removed_only_after_the_set_time_offline():
+    items = [offline("old-0", "gone", "2026-03-01T10:59:59.123456789Z"), offline("new-0", "gone", "2026-03-01T11:30:00Z"),
+             offline("never-0", "gone", None), offline("manual", None, "2026-01-01T00:00:00Z")]
+    stale = {s["name"]: s for s in stale_dataplanes(items, ["a"], "1h", NOW)}
+    assert {n: s["prune"] for n, s in stale.items()} == {"old-0": True, "new-0": False, "never-0": False,
+                                                         "manual": False}
+    assert stale["new-0"]["why"] == "its host gone is not in the inventory; offline for 30m0s, removed after 1h0m0s"
+    assert stale["never-0"]["why"] == "its host gone is not in the inventory; offline since an unknown time: kept"
+    assert stale["old-0"]["why"] == "its host gone is not in the inventory; offline for 1h0m0s"
+    assert stale_dataplanes(items, ["a"], 0, NOW)[2]["prune"] is True  # new-0 with no wait
+    assert stale_dataplanes(items, ["a"], "90m", NOW)[3]["prune"] is False  # old-0
+
+
+def test_nothing_is_removed_when_the_zone_has_no_data_plane_host():
+    items = [offline("old-0", "gone", "2026-01-01T00:00:00Z")]
+    stale = stale_dataplanes(items, [], "1h", NOW)
+    assert [(s["name"], s["prune"]) for s in stale] == [("old-0", False)]
+    assert stale[0]["why"] == ("its host gone is not in the inventory; kept: the zone has no data-plane host in the "
+                               "inventory (a wrong inventory would make every proxy look stale)")
+
+
+@pytest.mark.parametrize("value", ["1 hour", "-5m", "h", [1]])
+def test_a_bad_offline_time_is_named(value):
+    with pytest.raises(AnsibleFilterError, match="kuma_prune_stale_after: .* a duration such as 90s, 30m, 1h or 2h30m"):
+        stale_dataplanes([], ["a"], value, NOW)

@@ -254,3 +254,25 @@ def test_a_bad_zone_proxy_is_refused_naming_the_field(host, capsys, proxy, messa
     result = run(dataplane_proxies, args(host, [proxy]), capsys)
     assert result["failed"] is True and message in result["msg"]
     assert host["calls"] == [] and not os.path.exists(host["config"])
+
+
+def zone_env(host, name, kind):
+    with open(os.path.join(host["config"], name + ".env"), "w") as handle:
+        handle.write("KUMA_DATAPLANE_PROXY_TYPE=%s\nKUMA_READINESS_PORT=9990\n" % kind)
+
+
+def test_prune_types_keep_the_proxies_of_a_kind_the_inventory_does_not_give(host, capsys):
+    """Issue 21 item 3: an undefined kuma_sidecars leaves the host's sidecars alone (prune_types without
+    dataplane), an undefined kuma_zone_proxies its zone proxies."""
+    converged(host, capsys)
+    zone_env(host, "zone-ingress-vm", "ingress")
+    host["loaded"].update({"redis-0", "redis-1", "zone-ingress-vm"})
+    base = {"step": "prune", "proxies": [], "config_dir": host["config"], "work_root": host["work"]}
+    result = run(dataplane_proxies, dict(base, prune_types=["ingress", "egress"]), capsys, check_mode=True)
+    assert result["pruned"] == ["zone-ingress-vm"]
+    result = run(dataplane_proxies, dict(base, prune_types=["dataplane"]), capsys, check_mode=True)
+    assert result["pruned"] == ["redis-0", "redis-1"]
+    result = run(dataplane_proxies, dict(base, prune_types=[]), capsys)
+    assert result["changed"] is False and result["pruned"] == []
+    assert not any(c[0] == "disable" for c in host["calls"])
+    assert result["installed"] == ["redis-0", "redis-1", "zone-ingress-vm"]

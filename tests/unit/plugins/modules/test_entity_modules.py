@@ -128,7 +128,7 @@ def test_dataplane_info_online_from_subscriptions(cp, capsys):
     assert result["dataplanes"] == [{
         "name": "redis-1", "mesh": "default", "labels": {"a": "b"}, "online": True, "address": "10.0.0.1",
         "services": ["redis"], "kuma_dp_version": "2.14.3", "envoy_version": "1.38.2", "kuma_dp_compatible": True,
-        "connect_time": "t2", "zone": None,
+        "connect_time": "t2", "offline_since": None, "zone": None,
         "dataplane": {"type": "Dataplane", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
                       "networking": overview["dataplane"]["networking"]}}]
     assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"

@@ -1,0 +1,100 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The sidecar role's guards on its destructive paths, checked on the controller before any change:
+a prune that would remove more than a set share of a host's or a play batch's proxies (refused unless
+the operator confirms it for the run), and Dataplane or zone proxy names that two hosts would both
+register with one control plane (the second would overwrite the first)."""
+
+from __future__ import annotations
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+CONFIRM = "If that is meant, run again with -e sidecar_prune_confirm=true (for that run only)"
+
+
+def _get(mapping, key, default=None):
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _share(max_percent):
+    if isinstance(max_percent, bool):
+        return None
+    try:
+        value = int(str(max_percent).strip())
+    except ValueError:
+        return None
+    return value if 0 <= value <= 100 else None
+
+
+def _problem(who, pruned, installed, max_percent):
+    return ("%s: this run would stop and remove %d of its %d proxies (%d%%, more than sidecar_prune_max_percent "
+            "%d%%): %s. %s" % (who, len(pruned), installed, round(100.0 * len(pruned) / installed), max_percent,
+                               ", ".join(pruned), CONFIRM))
+
+
+def sidecar_prune_problems(batch, hostvars, max_percent, confirmed=False):
+    """The filter: see plugins/filter/sidecar_prune_problems.yml."""
+    share = _share(max_percent)
+    if share is None:
+        return ["sidecar_prune_max_percent: must be an integer from 0 to 100 (the most of a host's or a play batch's "
+                "proxies one run may remove), got %r" % (max_percent,)]
+    if boolean(confirmed, strict=False):
+        return []
+    problems, hosts, total, removed = [], [], 0, []
+    for host in batch or []:
+        read = _get(_get(hostvars, host, {}), "sidecar_host_proxies")
+        if not isinstance(read, dict) or "installed" not in read:
+            continue  # not planned or not read (left alone)
+        installed, pruned = list(_get(read, "installed", [])), list(_get(read, "pruned", []))
+        hosts.append(host)
+        total += len(installed)
+        removed += pruned
+        if pruned and len(pruned) * 100 > share * len(installed):
+            problems.append(_problem(host, pruned, len(installed), share))
+    if len(hosts) > 1 and removed and len(removed) * 100 > share * total:
+        problems.append(_problem("the play batch (%s)" % ", ".join(hosts), removed, total, share))
+    return problems
+
+
+def _owned(host, hostvars):
+    """(key, what, variable) of every name host plans to register: key is (control plane, kind, mesh, name)."""
+    plan = _get(_get(hostvars, host, {}), "sidecar_plan")
+    if not isinstance(plan, dict):
+        return []
+    cp = str(_get(_get(plan, "control_plane", {}), "control_plane_host", ""))
+    out = []
+    for inst in _get(plan, "instances", []):
+        out.append(((cp, "Dataplane", inst["mesh"], inst["name"]),
+                    "Dataplane %s of mesh %s" % (inst["name"], inst["mesh"]), "kuma_sidecars"))
+    for zone_proxy in _get(plan, "zone_proxies", []):
+        kind = zone_proxy["resource"]["type"]
+        out.append(((cp, kind, None, zone_proxy["name"]), "%s %s" % (kind, zone_proxy["name"]), "kuma_zone_proxies"))
+    return out
+
+
+def sidecar_name_collisions(host, hostvars, hosts):
+    """The filter: see plugins/filter/sidecar_name_collisions.yml."""
+    others = {}
+    for other in hosts or []:
+        if other == host:
+            continue
+        for key, _what, _variable in _owned(other, hostvars):
+            others.setdefault(key, other)
+    problems = []
+    for key, what, variable in _owned(host, hostvars):
+        if key in others:
+            first, second = sorted([str(host), str(others[key])])
+            problems.append("%s is planned on %s and on %s (control plane %s): names come from the short host name; "
+                            "give one of them a name: in %s (or rename the host)"
+                            % (what, first, second, key[0], variable))
+    return problems
+
+
+class FilterModule:
+    def filters(self):
+        return {"sidecar_prune_problems": sidecar_prune_problems, "sidecar_name_collisions": sidecar_name_collisions}
