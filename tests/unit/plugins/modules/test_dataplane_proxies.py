@@ -276,3 +276,34 @@ def test_prune_types_keep_the_proxies_of_a_kind_the_inventory_does_not_give(host
     assert result["changed"] is False and result["pruned"] == []
     assert not any(c[0] == "disable" for c in host["calls"])
     assert result["installed"] == ["redis-0", "redis-1", "zone-ingress-vm"]
+
+
+@pytest.mark.parametrize("proxy, field", [
+    (dict(TWO[0], name="redis-0\nKUMA_DP_ARGS=--evil"), "proxies[0].name"),
+    (dict(TWO[0], mesh="default\nKUMA_DP_ARGS=--evil"), "proxies[0].mesh"),
+    (dict(TWO[0], env={"KUMA_DP_ARGS": 'a "quoted'}), "proxies[0].env.KUMA_DP_ARGS"),
+    (dict(TWO[0], env={"KUMA_DP_ARGS": "line continued \\"}), "proxies[0].env.KUMA_DP_ARGS"),
+    (dict(TWO[0], env={"KUMA_DP_ARGS": "carriage\rreturn"}), "proxies[0].env.KUMA_DP_ARGS"),
+])
+def test_what_systemd_would_read_as_syntax_is_refused_before_any_change(host, capsys, proxy, field):
+    # A newline, a quote, a backslash or a control character in a value written to the env file
+    # would add or swallow lines there (arbitrary kuma-dp settings): refused, naming the field.
+    result = run(dataplane_proxies, args(host, [proxy]), capsys)
+    assert result["failed"] is True and field in result["msg"], result["msg"]
+    assert host["calls"] == [] and not os.path.exists(host["config"])
+
+
+def test_names_read_back_from_disk_are_checked_before_anything_is_deleted(host, capsys):
+    converged(host, capsys)
+    # Files the collection never writes: a name that is not a Dataplane name is left alone, with a warning.
+    for bad in ("..", ".hidden", "Bad Name"):
+        with open(os.path.join(host["config"], bad + ".env"), "w") as handle:
+            handle.write("KUMA_DATAPLANE_MESH=default\n")
+    os.makedirs(os.path.join(host["work"], "Bad Name"))
+    result = run(dataplane_proxies, {"step": "prune", "proxies": [{"name": "redis-0"}], "config_dir": host["config"],
+                                     "work_root": host["work"]}, capsys)
+    assert result["pruned"] == ["redis-1"]
+    assert any("'..'" in w and "not a Dataplane name" in w for w in result.get("warnings", [])), result
+    assert os.path.isdir(host["work"]) and os.path.isdir(os.path.join(host["work"], "Bad Name"))
+    for bad in ("..", ".hidden", "Bad Name"):
+        assert os.path.exists(os.path.join(host["config"], bad + ".env"))
