@@ -74,3 +74,20 @@ def test_the_old_api_port_variable_is_refused(tmp_path):
     rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_api_port": 6681})}})
     assert rc != 0
     assert "control_plane_api_port is set (6681) but is no longer read: the API port is kuma_api_port" in out
+
+
+@pytest.mark.parametrize("settings, field", [
+    ({"control_plane_postgres_password": "pass'word"}, "control_plane_postgres_password"),
+    ({"control_plane_postgres_password": "pass\nKUMA_API_SERVER_AUTH_ALLOW_FROM_LOCALHOST=true"},
+     "control_plane_postgres_password"),
+    ({"control_plane_env": {"KUMA_X": "a\rb"}}, "control_plane_env.KUMA_X"),
+    ({"control_plane_env": {"KUMA X": "1"}}, "control_plane_env.KUMA X"),
+])
+def test_env_file_values_systemd_would_read_as_syntax_are_refused(tmp_path, settings, field):
+    # kuma-cp.env is read by systemd: a line break would add a setting, a quote would swallow lines.
+    cp = dict({"control_plane_store_type": "postgres", "control_plane_postgres_host": "db",
+               "control_plane_postgres_password": "ok"}, **settings)
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp=cp)}})
+    assert rc != 0
+    assert field in out and "kuma-cp.env" in out, out[-3000:]
+    assert "pass'word" not in out and "pass\n" not in out  # the secret itself is not repeated
