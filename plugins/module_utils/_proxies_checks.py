@@ -8,6 +8,9 @@ kinds, environment entries), each problem naming its field. Not a public interfa
 from __future__ import annotations
 
 import json
+import re
+
+from ansible_collections.kuma.universal.plugins.module_utils._naming import NAME_RE
 
 ZONE_PROXY_TYPES = {"ingress": "ZoneIngress", "egress": "ZoneEgress"}
 
@@ -40,24 +43,58 @@ def check_proxy_kind(index, proxy):
     return errors
 
 
+# What systemd's EnvironmentFile parser reads as syntax: a line break ends the entry (the next line
+# is a setting of its own), quotes span lines, a backslash escapes or continues the line. None of it
+# belongs in a value the collection writes (its own quoted zone resource aside).
+_ENV_SYNTAX = frozenset("\"'\\") | frozenset(chr(c) for c in range(32) if chr(c) != "\t") | {"\x7f"}
+_ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_value_problem(value):
+    """Why a value cannot go into an env file as it is, or None."""
+    text = "" if value is None else str(value)
+    # Which characters is not said: the value may be a secret.
+    if any(c in _ENV_SYNTAX for c in text):
+        return "values are one line without quotes, backslashes or control characters"
+    return None
+
+
+def check_env(prefix, env, errors):
+    for key, value in (env or {}).items():
+        if not _ENV_KEY_RE.match(str(key)):
+            errors.append("%s.%s: names are letters, digits and _" % (prefix, key))
+        problem = env_value_problem(value)
+        if problem:
+            errors.append("%s.%s: %s" % (prefix, key, problem))
+
+
+def name_problem(name):
+    """Why name is not a Dataplane name the collection writes files for, or None (also for names read
+    back from disk, before anything of theirs is deleted)."""
+    if not isinstance(name, str) or len(name) > 253 or not NAME_RE.match(name):
+        return "%r is not a Dataplane name (lowercase letters, digits, '-' and '.')" % (name,)
+    return None
+
+
 def check_input(step, proxies, env):
     """Every problem with the module's proxies and env options."""
     names = [x["name"] for x in proxies]
     errors = []
     for index, proxy in enumerate(proxies):
         name = proxy["name"]
-        if not name or "/" in name or name.startswith("."):
-            errors.append("proxies[%d].name: %r is not a Dataplane name" % (index, name))
+        problem = name_problem(name)
+        if problem:
+            errors.append("proxies[%d].name: %s" % (index, problem))
         elif name in names[:index]:
             errors.append("proxies[%d].name: %s is already given as proxies[%d]" % (index, name, names.index(name)))
+        mesh = proxy.get("mesh")
+        if mesh is not None and (not isinstance(mesh, str) or not NAME_RE.match(mesh)):
+            errors.append("proxies[%d].mesh: %r is not a mesh name (lowercase letters, digits, '-' and '.')"
+                          % (index, mesh))
         if step == "converge" and not proxy.get("readiness_port"):
             errors.append("proxies[%d].readiness_port: required with step=converge" % index)
         errors.extend(check_proxy_kind(index, proxy))
-    for key in env:
-        if not str(key).replace("_", "").isalnum() or "\n" in str(env[key] or ""):
-            errors.append("env.%s: names are letters, digits and _; values are one line" % key)
+    check_env("env", env, errors)
     for index, proxy in enumerate(proxies):
-        for key, value in (proxy.get("env") or {}).items():
-            if not str(key).replace("_", "").isalnum() or "\n" in str(value or ""):
-                errors.append("proxies[%d].env.%s: names are letters, digits and _; values are one line" % (index, key))
+        check_env("proxies[%d].env" % index, proxy.get("env"), errors)
     return errors

@@ -17,7 +17,7 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import zone_resource_json
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import name_problem, zone_resource_json
 
 
 UNIT = "kuma-dp@%s.service"
@@ -144,12 +144,22 @@ class Host:
 
     # -- the two steps ---------------------------------------------------------------------
     def installed(self):
+        """The proxies on the host (units and env files). A name the collection would never write
+        (not a Dataplane name: '..', a path, a space) is left alone with a warning: nothing of it is
+        deleted, since its paths could point outside the proxies' directories."""
         names = set(self.loaded_instances())
         try:
             names.update(f[:-4] for f in os.listdir(self.p["config_dir"]) if f.endswith(".env"))
         except FileNotFoundError:
             pass
-        return sorted(names)
+        kept = []
+        for name in sorted(names):
+            problem = name_problem(name)
+            if problem:
+                self.module.warn("left alone: a kuma-dp unit or env file in %s named %s" % (self.p["config_dir"], problem))
+            else:
+                kept.append(name)
+        return kept
 
     def env_value(self, name, key):
         try:
