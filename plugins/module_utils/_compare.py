@@ -248,3 +248,26 @@ def field_diff(desired, current, equal=same_value):
             if not is_zero(want, keep_false=True):
                 after[path] = want
     return changed, nest(before), nest(after)
+
+
+# Kuma's DataSource (a provided CA's cert and key, a Vault or ACM token, a TLS CA): given inline, its value
+# is a secret (or beside one); the modules add every such value to no_log_values, so that results, their
+# diff and their invocation show it masked.
+INLINE_SOURCE_KEYS = ("inline", "inlineString")
+
+
+def inline_secrets(value):
+    """The set of every inline DataSource value (strings under an inline/inlineString key) in value."""
+    found = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key in INLINE_SOURCE_KEYS and isinstance(item, str) and item:
+                    found.add(item)
+                else:
+                    stack.append(item)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found

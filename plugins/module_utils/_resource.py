@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
-    contains, dig, flatten, same, strip_cp_meta, user_labels,
+    contains, dig, flatten, inline_secrets, same, strip_cp_meta, user_labels,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._converge import CREATE, Target, converge_one, plan_one
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of
@@ -143,10 +143,13 @@ def refuse_removed_in_3(kmod, desired):
 
 def ensure_mesh(kmod):
     p = kmod.params
+    # Inline secrets of mtls (given, and as the CP had them: the diff's before) are masked everywhere.
+    kmod.module.no_log_values.update(inline_secrets(p.get("mtls")))
     path, desired, what = mesh_desired(p)
     refuse_removed_in_3(kmod, desired)
     result = _converge(kmod, path, desired, {"type": "Mesh", "name": p["name"]}, _mesh_equal, what)
     result["mesh"] = result.pop("body")
+    kmod.module.no_log_values.update(inline_secrets(result))
     return result
 
 

@@ -315,3 +315,26 @@ def test_dataplane_info_reads_the_leader_gauge_in_the_same_run(cp, capsys):
     assert run(dataplane_info, {"leader_metric_url": "http://127.0.0.1:5680/metrics"}, capsys)["leader"] is None
     cp.scripted.append(response(200, {"items": [], "next": None}))
     assert "leader" not in run(dataplane_info, {}, capsys)
+
+
+PROVIDED_KEY = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tc2VjcmV0LWtleQ=="
+VAULT_TOKEN = "hvs.inline-vault-token-value"
+
+
+def test_inline_secrets_of_a_mesh_never_show(cp, capsys):
+    # Issue 21 item 8: a provided CA's inline key and a Vault token are secrets: not in the result, its
+    # diff or its invocation, on create, on change and when unchanged.
+    mtls = {"enabledBackend": "ca-1", "backends": [
+        {"name": "ca-1", "type": "provided", "conf": {"cert": {"inline": "Y2VydA=="}, "key": {"inline": PROVIDED_KEY}}},
+        {"name": "vault-1", "type": "vault", "conf": {"fromCp": {"address": "https://vault:8200", "auth": {
+            "token": {"inlineString": VAULT_TOKEN}}}}}]}
+    for result in (run(mesh, {"name": "m1", "mtls": mtls}, capsys),
+                   run(mesh, {"name": "m1", "mtls": mtls}, capsys),
+                   run(mesh, {"name": "m1", "mtls": dict(mtls, enabledBackend="vault-1")}, capsys, check_mode=True)):
+        text = json.dumps(result)
+        assert not result.get("failed"), result
+        assert PROVIDED_KEY not in text and VAULT_TOKEN not in text
+    # what the CP got is the real thing
+    backends = cp.store[("meshes", "m1")]["mtls"]["backends"]
+    assert backends[0]["conf"]["key"]["inline"] == PROVIDED_KEY
+    assert backends[1]["conf"]["fromCp"]["auth"]["token"]["inlineString"] == VAULT_TOKEN

@@ -7,6 +7,7 @@ the collection's client against the fake CP (errors are "not ready" / "not read"
 from __future__ import annotations
 
 import grp
+import json
 import hashlib
 import os
 import pwd
@@ -157,3 +158,15 @@ def test_diagnostics_helpers_map_every_error_to_not_read(cp):
     client = _api.diagnostics_client("http://127.0.0.1:5680/metrics", timeout=2)
     assert (client.base_url, client.retries, client.timeout) == ("http://127.0.0.1:5680", 0, 2)
     assert "Authorization" not in client.session.headers
+
+
+def test_control_plane_probe_masks_inline_secrets_of_the_meshes(cp_host, cp, capsys):
+    cp.scripted.append(response(200, text="ok"))  # /ready
+    secret = "c2VjcmV0LWtleS1vZi10aGUtcHJvdmlkZWQtY2E="
+    cp.store[("meshes", "default")]["mtls"] = {"enabledBackend": "ca-1", "backends": [
+        {"name": "ca-1", "type": "provided", "conf": {"key": {"inline": secret}, "cert": {"secret": "ca-cert"}}}]}
+    result = run(control_plane_probe, {"binary": cp_host["binary"], "meshes": ["default"]}, capsys)
+    assert secret not in json.dumps(result)
+    key = result["meshes"]["default"]["mtls"]["backends"][0]["conf"]["key"]["inline"]
+    assert key == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["meshes"]["default"]["mtls"]["backends"][0]["conf"]["cert"] == {"secret": "ca-cert"}
