@@ -40,7 +40,6 @@ PLAYBOOK_VARS = [
     ("rotate_control_plane", "rotate_tokens", "kuma_control_plane[0]",
      "The control plane (a host pattern) that adds the keys and issues the tokens."),
     ("rotate_hosts", "rotate_tokens", "kuma_dataplanes", "Hosts whose token files are re-issued."),
-    ("rotate_tokens_dir", "rotate_tokens", "/etc/kuma/dp/tokens", "Where the token files are."),
     ("rotate_api_url", "rotate_tokens", "http://127.0.0.1:5681", "The API, called on the control-plane host."),
     ("rotate_restart", "rotate_tokens", "false",
      "Restart each kuma-dp in turn (needed without reloadable tokens)."),
