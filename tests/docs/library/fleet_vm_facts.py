@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test fixture, not part of the collection: the facts deploy_mesh's fact gathering would read on
