@@ -8,6 +8,8 @@ hosts on the local connection; nothing is changed on any host."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ansible_collections.kuma.universal.tests.unit.test_control_plane_preflight import hosts, run_preflight
@@ -58,3 +60,16 @@ def test_the_old_token_dir_name_is_refused_before_the_key_is_added(tmp_path):
     assert ("rotate_tokens_dir is set (on web-1) but is no longer read: the token directory is kuma_dp_tokens_dir "
             "(role kuma.universal.kuma") in out, out[-3000:]
     assert "\n" not in out  # the only failure: the run stopped there, before the key and any host's tokens
+
+
+def test_without_the_old_token_dir_name_rotation_goes_on_to_the_key(tmp_path):
+    """The refusal passes (its message is templated anyway: no error from it) and the run reaches the first
+    API call, which fails here for want of a control plane, with the client's message."""
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={})},
+                 "kuma_dataplanes": {"hosts": hosts(**{"web-1": {"kuma_dp_tokens_dir": "/srv/tokens"}})}}
+    rc, out = run_preflight(tmp_path, inventory, playbook="kuma.universal.rotate_tokens",
+                            extra={"rotate_become": False, "rotate_api_url": "http://127.0.0.1:9",
+                                   "ansible_python_interpreter": sys.executable})  # requests, as on a CP host
+    assert rc != 0
+    assert "rotate_tokens_dir" not in out, out[-3000:]
+    assert "Kuma API " in out and "control plane unreachable at http://127.0.0.1:9" in out, out[-3000:]
