@@ -7,7 +7,8 @@
 #      the changelog, and the HTML docsite (collection docs + the manual) built with Sphinx;
 #   3. every internal link and anchor of the built site resolves (scripts/docs-site-check.py links);
 #   4. the real-fleet example inventory (inventories/fleet-example) passes ansible-inventory --graph
-#      and deploy_mesh's preflight on the controller in check mode (tests/docs/preflight.yml), and
+#      and deploy_mesh's preflight in check mode (the shipped playbook, --tags kuma_preflight), each
+#      host replaced by the controller with a fleet VM's facts (tests/docs/on-the-controller.yml), and
 #      so does the README's quick-start inventory.
 # The browser check (every page loads in headless Chromium) is scripts/docs-site-check.py browser,
 # run by scripts/test-all.sh as its own line (docs-browser) so that a machine without a browser
@@ -32,8 +33,13 @@ log "docs: $example: ansible-inventory --graph"
 graph=$(ansible-inventory -i "$example" --graph) || rc=1
 hosts=$(ansible-inventory -i "$example" --list | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["_meta"]["hostvars"]))') || rc=1
 groups=$(grep -c -- '--@' <<<"$graph" || true)
-log "docs: $example: $hosts hosts in $groups groups; deploy_mesh's preflight in check mode (tests/docs/preflight.yml)"
-if ! out=$(ansible-playbook -i "$example" tests/docs/preflight.yml --check 2>&1); then
+# deploy_mesh itself, limited to its checks; the hosts do not exist, so each is the controller.
+preflight() {
+  ANSIBLE_LIBRARY="$KU_ROOT/tests/docs/library" ansible-playbook "$@" playbooks/deploy_mesh.yml --check \
+    --tags kuma_preflight -e @tests/docs/on-the-controller.yml 2>&1
+}
+log "docs: $example: $hosts hosts in $groups groups; deploy_mesh's preflight in check mode (--tags kuma_preflight)"
+if ! out=$(preflight -i "$example"); then
   echo "$out" | grep -E 'FAILED|fatal|msg' | head -20 >&2
   rc=1
 else
@@ -45,7 +51,7 @@ quick="$KU_ROOT/build/docs-quickstart"
 mkdir -p "$quick"
 awk '/^# inventory\/hosts.yml/,/^```$/' README.md | sed '$d' >"$quick/hosts.yml"
 log "docs: the README's quick-start inventory: deploy_mesh's preflight in check mode"
-if ! out=$(ansible-playbook -i "$quick/hosts.yml" tests/docs/preflight.yml --check -e vault_kuma_pg_password=x 2>&1) \
+if ! out=$(preflight -i "$quick/hosts.yml" -e vault_kuma_pg_password=x) \
     || ! grep -q 'cp-1 .*failed=0' <<<"$out"; then
   echo "$out" | grep -E 'FAILED|fatal|msg|ERROR' | head -20 >&2
   rc=1

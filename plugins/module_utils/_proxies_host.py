@@ -29,6 +29,7 @@ class Host:
     def __init__(self, module):
         self.module = module
         self.p = module.params
+        self.tokens_dir = self.p.get("tokens_dir") or os.path.join(self.p["config_dir"], "tokens")
         self.check = module.check_mode
         self.files = []
         self.diff = []
@@ -187,13 +188,13 @@ class Host:
                 # Together: their Envoys drain in parallel.
                 self.systemctl("disable", "--now", *[UNIT % n for n in stale])
             for name in stale:
-                self.remove(os.path.join(self.p["config_dir"], "tokens", name))
+                self.remove(os.path.join(self.tokens_dir, name))
                 self.remove(os.path.join(self.p["work_root"], name))
                 self.remove(os.path.join(self.p["config_dir"], name + ".env"))
         tokens = {}
         for name in wanted:
             try:
-                with open(os.path.join(self.p["config_dir"], "tokens", name)) as handle:
+                with open(os.path.join(self.tokens_dir, name)) as handle:
                     tokens[name] = handle.read().strip()
             except OSError:
                 pass
@@ -206,7 +207,7 @@ class Host:
         env.update({
             "KUMA_DATAPLANE_NAME": proxy["name"],
             "KUMA_DATAPLANE_MESH": proxy["mesh"],
-            "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH": os.path.join(p["config_dir"], "tokens", proxy["name"]),
+            "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH": os.path.join(self.tokens_dir, proxy["name"]),
             "KUMA_DATAPLANE_RUNTIME_WORK_DIR": os.path.join(p["work_root"], proxy["name"]),
             "KUMA_READINESS_PORT": str(proxy["readiness_port"]),
         })
@@ -232,9 +233,8 @@ class Host:
             missing = [path for path in p["required_paths"] if not os.path.exists(path)]
             if missing:
                 self.module.fail_json(msg="%s missing: run kuma.universal.install first" % ", ".join(missing))
-        tokens_dir = os.path.join(p["config_dir"], "tokens")
         self.directory(p["config_dir"], "root", "root", 0o755)
-        self.directory(tokens_dir, "root", user, 0o750)
+        self.directory(self.tokens_dir, "root", user, 0o750)
         self.directory(p["work_root"], "root", "root", 0o755)
         everything = False
         unit_changed = False
@@ -247,7 +247,7 @@ class Host:
         restart = []
         for proxy in proxies:
             name = proxy["name"]
-            token_path = os.path.join(tokens_dir, name)
+            token_path = os.path.join(self.tokens_dir, name)
             changed = False
             if proxy.get("token"):
                 changed = self.file(token_path, proxy["token"].strip(), user, user, 0o600, secret=True)

@@ -123,9 +123,9 @@ class Planner:
                                           "the first metrics port", minimum=PORT_MIN)
         self.metrics_enabled = metrics_port_base not in (None, "")
         self.redirect_ports = (
-            _int(redirect_port_inbound, "transparent_proxy_redirect_inbound_port", self.errors,
+            _int(redirect_port_inbound, "kuma_redirect_inbound_port", self.errors,
                  "the inbound redirect port", minimum=PORT_MIN),
-            _int(redirect_port_outbound, "transparent_proxy_redirect_outbound_port", self.errors,
+            _int(redirect_port_outbound, "kuma_redirect_outbound_port", self.errors,
                  "the outbound redirect port", minimum=PORT_MIN))
         self.transparent_where = None  # the first sidecar marked transparent (one per host)
         self.instances = []

@@ -112,9 +112,14 @@ options:
     choices: [dataplane, ingress, egress]
     default: [dataplane, ingress, egress]
   config_dir:
-    description: Directory of the environment files, C(ca.crt) and C(tokens/).
+    description: Directory of the environment files and C(ca.crt).
     type: path
     default: /etc/kuma/dp
+  tokens_dir:
+    description:
+      - Directory of the token files, one per proxy (C(<tokens_dir>/<name>), 0600, owned by O(user)).
+      - Default C(<config_dir>/tokens).
+    type: path
   work_root:
     description: Parent of the per-proxy work directories.
     type: path
@@ -233,6 +238,7 @@ def main():
             "prune_types": {"type": "list", "elements": "str", "choices": ["dataplane", "ingress", "egress"],
                             "default": ["dataplane", "ingress", "egress"]},
             "config_dir": {"type": "path", "default": "/etc/kuma/dp"},
+            "tokens_dir": {"type": "path"},
             "work_root": {"type": "path", "default": "/var/lib/kuma-dp"},
             "user": {"type": "str", "default": "kuma-dp"},
             "unit": {"type": "str"},

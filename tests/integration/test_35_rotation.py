@@ -187,7 +187,7 @@ def run_playbook(cp, tmp_path, hosts, extra, verbose=False, check=False):
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": PYTHON},
         "children": {
             "kuma_control_plane": {"hosts": {"cp": {}}},
-            "kuma_dataplanes": {"hosts": {h: {"rotate_tokens_dir": d} for h, d in hosts.items()}},
+            "kuma_dataplanes": {"hosts": {h: {"kuma_dp_tokens_dir": d} for h, d in hosts.items()}},
         }}}
     (tmp_path / "inventory.yml").write_text(json.dumps(inventory))
     extra = dict({"rotate_api_url": cp.url, "rotate_become": False, "rotate_token_owner": user,

@@ -16,19 +16,26 @@ import pytest
 from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, ansible_playbook, collections_path
 
 
-def run_preflight(tmp_path, inventory):
+def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", tasks_from="preflight", playbook=None,
+                  extra=None, check=False, show=None):
+    """Run a role's entry point on every host (or a playbook of the collection); (rc, the failures' messages,
+    or the whole output when nothing failed). show: a variable printed after the entry point (one JSON line)."""
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    (tmp_path / "play.yml").write_text(json.dumps([{
-        "hosts": "all", "gather_facts": False,
-        "tasks": [{"name": "Preflight", "ansible.builtin.include_role": {
-            "name": "kuma.universal.control_plane", "tasks_from": "preflight"}}]}]))
+    tasks = [{"name": "Preflight", "ansible.builtin.include_role": {"name": role, "tasks_from": tasks_from}}]
+    if show:
+        tasks.append({"name": "Show", "ansible.builtin.debug": {"var": show}})
+    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "all", "gather_facts": False, "tasks": tasks}]))
     # The default callback with one-line JSON results (the json callback lives in ansible.posix,
     # which ansible-test units does not have): each failure's message exactly as the operator gets it.
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
                ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_CALLBACK_FORMAT_PRETTY="false")
-    proc = subprocess.run([ansible_playbook(), "-i", str(tmp_path / "inventory.json"), str(tmp_path / "play.yml")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    cmd = [ansible_playbook(), "-i", str(tmp_path / "inventory.json"), playbook or str(tmp_path / "play.yml")]
+    if extra:
+        cmd += ["-e", json.dumps(extra)]
+    if check:
+        cmd.append("--check")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     messages = [json.loads(line.split("=> ", 1)[1]).get("msg", "") for line in proc.stdout.splitlines()
                 if line.startswith("fatal: [") and "=> {" in line]
     if not messages:

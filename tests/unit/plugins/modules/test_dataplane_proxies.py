@@ -312,3 +312,19 @@ def test_names_read_back_from_disk_are_checked_before_anything_is_deleted(host, 
     assert os.path.isdir(host["work"]) and os.path.isdir(os.path.join(host["work"], "Bad Name"))
     for bad in ("..", ".hidden", "Bad Name"):
         assert os.path.exists(os.path.join(host["config"], bad + ".env"))
+
+
+def test_tokens_dir_puts_the_token_files_where_rotation_reads_them(host, tmp_path, capsys):
+    """tokens_dir (the role passes kuma_dp_tokens_dir) holds the token files instead of <config_dir>/tokens:
+    written there, named in each env file, read back and pruned there."""
+    tokens = str(tmp_path / "shared" / "tokens")
+    run(dataplane_proxies, args(host, TWO, tokens_dir=tokens), capsys)
+    assert read(os.path.join(tokens, "redis-0")) == "token.zero.x"
+    assert stat.S_IMODE(os.stat(os.path.join(tokens, "redis-1")).st_mode) == 0o600
+    assert not os.path.exists(os.path.join(host["config"], "tokens"))
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/redis-1\n" % tokens in read(os.path.join(host["config"], "redis-1.env"))
+    host["loaded"].update({"redis-0", "redis-1"})
+    result = run(dataplane_proxies, {"step": "prune", "proxies": [{"name": "redis-0"}], "config_dir": host["config"],
+                                     "tokens_dir": tokens, "work_root": host["work"]}, capsys)
+    assert result["tokens"] == {"redis-0": "token.zero.x"} and result["pruned"] == ["redis-1"]
+    assert not os.path.exists(os.path.join(tokens, "redis-1")) and os.path.exists(os.path.join(tokens, "redis-0"))

@@ -170,3 +170,49 @@ def test_control_plane_probe_masks_inline_secrets_of_the_meshes(cp_host, cp, cap
     key = result["meshes"]["default"]["mtls"]["backends"][0]["conf"]["key"]["inline"]
     assert key == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert result["meshes"]["default"]["mtls"]["backends"][0]["conf"]["cert"] == {"secret": "ca-cert"}
+
+
+def overview(*subscriptions):
+    return {"type": "ZoneOverview", "name": "zone-1", "zone": {"enabled": True},
+            "zoneInsight": {"subscriptions": list(subscriptions)}}
+
+
+def test_control_plane_status_reads_each_zones_connection_on_the_global(cp, capsys):
+    """The zone wait of the control_plane role: connected = a subscription with connectTime and no disconnectTime."""
+    cp.scripted += [response(200, text="ok"), response(200, text="leader 1\n"),
+                    response(200, overview({"connectTime": "t0", "disconnectTime": "t1"}, {"connectTime": "t2"})),
+                    response(200, overview({"connectTime": "t0", "disconnectTime": "t1"})),
+                    response(404, {"title": "Could not find zone", "details": "Not found"})]
+    result = run(control_plane_status, {"api_url": "http://127.0.0.1:6681", "zones": ["zone-1", "zone-2", "zone 3"]},
+                 capsys, check_mode=True)
+    assert result["changed"] is False and result["state"] == "leader"
+    assert result["zones"] == {"zone-1": {"online": True, "connect_time": "t2"},
+                               "zone-2": {"online": False, "connect_time": None},
+                               "zone 3": {"online": False, "connect_time": None}}
+    reads = cp.requests[-3:]
+    assert [r[:2] for r in reads] == [("GET", "/zones/zone-1/_overview"), ("GET", "/zones/zone-2/_overview"),
+                                      ("GET", "/zones/zone%203/_overview")]
+    assert all("Authorization" not in r[3] for r in reads)
+
+
+def test_control_plane_status_fails_with_the_clients_error_when_the_global_api_fails(cp, capsys):
+    """Not swallowed as 'not connected': the module's error names the call and the status (no retry)."""
+    cp.scripted += [response(200, text="ok"), response(200, text="leader 1\n"),
+                    response(503, {"title": "store unavailable", "detail": "postgres down"})]
+    before = len(cp.requests)
+    result = run(control_plane_status, {"zones": ["zone-1"]}, capsys)
+    assert result["failed"] is True
+    assert result["msg"] == ("Kuma API GET /zones/zone-1/_overview failed: HTTP 503 store unavailable "
+                             "(postgres down)")
+    assert (result["status"], result["path"]) == (503, "/zones/zone-1/_overview")
+    assert len(cp.requests) == before + 3  # /ready, /metrics, one zone read
+    cp.scripted += [requests.exceptions.ConnectionError("[Errno 111] Connection refused")] * 3
+    result = run(control_plane_status, {"zones": ["zone-1"]}, capsys)
+    assert result["failed"] is True and "control plane unreachable at http://127.0.0.1:5681 after 1 attempts" in result["msg"]
+    assert "Connection refused" in result["msg"]
+
+
+def test_control_plane_status_refuses_a_bad_api_url_naming_it(cp, capsys):
+    cp.scripted += [response(200, text="ok"), response(200, text="leader 1\n")]
+    result = run(control_plane_status, {"api_url": "127.0.0.1:5681", "zones": ["zone-1"]}, capsys)
+    assert result["failed"] is True and result["msg"].startswith("Invalid input: api_url: '127.0.0.1:5681' is not")
