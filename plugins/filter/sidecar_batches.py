@@ -16,18 +16,11 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.kuma.universal.plugins.module_utils._compare import get_or as _get
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items import sidecar_dataplanes, sidecar_tokens
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import HOST_LABEL, MANAGED_BY
 
 WHATS = ("dataplanes", "tokens")
-
-
-def _get(mapping, key, default=None):
-    try:
-        value = mapping[key]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def _hosts(batch, hostvars):

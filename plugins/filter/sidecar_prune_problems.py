@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.kuma.universal.plugins.module_utils._compare import get_or as _get
+
 CONFIRM = "If that is meant, run again with -e sidecar_prune_confirm=true (for that run only)"
-
-
-def _get(mapping, key, default=None):
-    try:
-        value = mapping[key]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def _share(max_percent):

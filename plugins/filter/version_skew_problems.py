@@ -10,15 +10,8 @@ import posixpath
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.kuma.universal.plugins.module_utils._compare import get_or as _get
 from ansible_collections.kuma.universal.plugins.module_utils._versions import skew_problems
-
-
-def _get(mapping, key, default=None):
-    try:
-        value = mapping[key]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def _running(mesh_hosts, hostvars, play_hosts, stats):

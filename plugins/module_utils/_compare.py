@@ -271,3 +271,12 @@ def inline_secrets(value):
         elif isinstance(node, list):
             stack.extend(node)
     return found
+
+
+def get_or(mapping, key, default=None):
+    """mapping[key], or default when it is missing, None, or mapping is not a mapping (hostvars, results)."""
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
