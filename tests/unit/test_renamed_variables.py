@@ -43,7 +43,8 @@ def test_the_sidecar_plan_uses_the_shared_redirect_ports(tmp_path):
                  "kuma_dataplanes": {"hosts": hosts(app={"kuma_sidecars": [sidecar], "sidecar_address": "10.0.0.5",
                                                          "kuma_redirect_inbound_port": 16006,
                                                          "kuma_redirect_outbound_port": 16001})}}
-    rc, out = run_preflight(tmp_path, inventory, role="kuma.universal.sidecar", check=True,
+    # The plan entry point (the preflight then reads the host's proxies, which needs systemd).
+    rc, out = run_preflight(tmp_path, inventory, role="kuma.universal.sidecar", tasks_from="plan", check=True,
                             show="sidecar_plan.instances[0].transparent_proxying")
     assert rc == 0, out[-3000:]
     shown = [line for line in out.splitlines() if line.startswith("ok: [app] => ")]
