@@ -7,15 +7,19 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
-from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, mesh_identity
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import (
+    major_of, mesh_hostname_generator, mesh_identity,
+)
 
 
-def mesh_policies_for(meshes, version):
+def mesh_policies_for(meshes, version, mesh_hostnames=False):
     """{'meshes': the items for kuma.universal.mesh, 'policies': items for kuma.universal.resource}.
 
     Kuma 2 (or an unknown version): the meshes as given, no policies. Kuma 3, which removed
     Mesh.mtls: each mesh without its mtls, and the MeshIdentity (and MeshTLS) that carry it
-    (module_utils/_kuma3.mesh_identity), as {kind, mesh, name, spec} like control_plane_policies."""
+    (module_utils/_kuma3.mesh_identity), as {kind, mesh, name, spec} like control_plane_policies;
+    then the HostnameGenerator of the <service>.mesh names (_kuma3.mesh_hostname_generator),
+    present with mesh_hostnames, else absent."""
     if not isinstance(meshes, list):
         raise AnsibleFilterError("mesh_policies_for: expects control_plane_meshes (a list)")
     if (major_of(version) or 0) < 3:
@@ -36,6 +40,7 @@ def mesh_policies_for(meshes, version):
         policies.extend({"kind": b["type"], "mesh": b["mesh"], "name": b["name"], "spec": b["spec"]} for b in bodies)
     if errors:
         raise AnsibleFilterError("; ".join(errors))
+    policies.append(mesh_hostname_generator("present" if mesh_hostnames else "absent"))
     return {"meshes": out, "policies": policies}
 
 

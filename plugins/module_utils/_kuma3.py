@@ -29,6 +29,11 @@ per change, shown by the modules (and in --diff, which compares the 3.x entity):
 - advertisedAddress and probes are refused (3.x removed them: the proxies must reach the
   address itself); metrics is dropped with a line (MeshMetric carries it); reachableServices
   becomes reachableBackends refs of kind MeshService.
+
+Names: Kuma 3 dropped the <service>.mesh names of kuma.io/service; a MeshService is named by
+HostnameGenerators (Kuma's own on Universal: <name>.svc.mesh.local, on the MeshService's
+ports). mesh_hostname_generator() is the one the control_plane role writes so that a
+transparent application keeps calling <service>.mesh (on the MeshService's port).
 """
 
 from __future__ import annotations
@@ -377,6 +382,25 @@ def port_of_meshservice(entity, service, where):
         raise KumaInputError(["%s: the MeshService %s has %d ports (%s); give backend_ref with the port"
                               % (where, service, len(ports), ", ".join(str(p.get("port")) for p in ports))])
     return ports[0]["port"]
+
+
+# -- Names of MeshServices on Kuma 3 ---------------------------------------------------------
+
+HOSTNAME_GENERATOR = "kuma-universal-mesh"
+
+
+def mesh_hostname_generator(state="present"):
+    """The HostnameGenerator (global, not mesh-scoped) that names every MeshService of the zone
+    <name>.mesh, beside Kuma's own <name>.svc.mesh.local: the name Kuma 2 gives a service. Kuma 3
+    no longer serves the .mesh domain of kuma.io/service (KUMA_DNS_SERVER_DOMAIN is left to the API's
+    display), so the name is free; Kuma's generators select the zone's MeshServices by
+    kuma.io/origin=zone, and so does this one (a collision is reported per MeshService, in its status).
+    An item for kuma.universal.resource, as mesh_policies_for returns them."""
+    item = {"kind": "HostnameGenerator", "name": HOSTNAME_GENERATOR, "state": state}
+    if state == "present":
+        item["spec"] = {"selector": {"meshService": {"matchLabels": {"kuma.io/origin": "zone"}}},
+                        "template": "{{ .DisplayName }}.mesh"}
+    return item
 
 
 # -- Mesh.mtls on Kuma 3: MeshIdentity (KUMA-3.md 1.3, "Mesh.mtls removed") -------------------

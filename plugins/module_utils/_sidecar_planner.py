@@ -24,7 +24,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import SERV
 # What one item of kuma_sidecars may hold (the role's argument_specs say what each means).
 SIDECAR_KEYS = ("service", "replicas", "name", "mesh", "address", "advertised_address", "inbound", "outbound",
                 "tags", "labels", "admin_port", "readiness_port", "metrics_port", "port_stride", "metrics", "probes",
-                "transparent")
+                "transparent", "reachable_services")
 MANAGED_BY = "kuma.universal/managed-by"
 HOST_LABEL = "kuma.universal/host"
 # The MeshMetric port of a proxy, as a Dataplane label: one MeshMetric per port selects it (Kuma takes the
@@ -171,7 +171,15 @@ class Planner:
         value = sidecar.get("transparent")
         if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
             value = value.strip().lower() in ("true", "yes")  # an ini inventory gives strings
+        reachable = sidecar.get("reachable_services")
+        if reachable is not None and (not isinstance(reachable, list)
+                                      or not all(isinstance(s, str) and s for s in reachable)):
+            self.errors.append("%s.reachable_services: must be a list of service names, got %r" % (where, reachable))
         if value in (None, False):
+            if reachable:
+                self.errors.append("%s.reachable_services: only a transparent sidecar takes it (an explicit one "
+                                   "reaches the services of its outbounds); set transparent: true or remove it"
+                                   % where)
             return False
         if value is not True:
             self.errors.append("%s.transparent: must be true or false, got %r" % (where, value))
@@ -235,6 +243,11 @@ class Planner:
                 "redirect_port_inbound": inst.take(self.redirect_ports[0], "inbound redirect port"),
                 "redirect_port_outbound": inst.take(self.redirect_ports[1], "outbound redirect port"),
             }
+            # The services its application may call (reachableServices on Kuma 2, reachableBackends on
+            # Kuma 3: _kuma3); none declared: every service of the mesh, as control_plane_restrict_outbound
+            # leaves it.
+            if isinstance(sc.get("reachable_services"), list) and sc["reachable_services"]:
+                planned["transparent_proxying"]["reachable_services"] = sorted(set(sc["reachable_services"]))
         if any(i["name"] == inst.name for i in self.instances):
             errors.append("%s: the Dataplane name %s is given twice on %s (set name: to tell the sidecars apart)"
                           % (where, inst.name, self.host))

@@ -21,7 +21,8 @@ def test_kuma2_unchanged():
 def test_kuma3_meshidentity():
     out = mesh_policies_for(MESHES, "3.0.0-dev.348b6528")
     assert out["meshes"] == [{"name": "default"}, {"name": "plain"}]
-    (policy,) = out["policies"]
+    (policy, generator) = out["policies"]
+    assert generator == {"kind": "HostnameGenerator", "name": "kuma-universal-mesh", "state": "absent"}
     assert (policy["kind"], policy["mesh"], policy["name"]) == ("MeshIdentity", "default", "ca-1")
     assert policy["spec"]["spiffeID"] == {"path": '/workload/{{ label "kuma.universal/service" }}'}
     assert policy["spec"]["provider"]["bundled"]["autogenerate"] == {"enabled": True}
@@ -31,8 +32,16 @@ def test_kuma3_meshidentity():
 def test_kuma3_permissive_adds_meshtls_and_no_backend_no_policy():
     permissive = {"enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin", "mode": "PERMISSIVE"}]}
     out = mesh_policies_for([{"name": "m", "mtls": permissive}, {"name": "n", "mtls": {"backends": []}}], "v3.0.1")
-    assert [p["kind"] for p in out["policies"]] == ["MeshIdentity", "MeshTLS"]
+    assert [p["kind"] for p in out["policies"]] == ["MeshIdentity", "MeshTLS", "HostnameGenerator"]
     assert out["policies"][1]["spec"]["rules"] == [{"default": {"mode": "Permissive"}}]
+
+
+def test_kuma3_mesh_hostnames_name_every_meshservice_of_the_zone_service_mesh():
+    (generator,) = mesh_policies_for([{"name": "default"}], "3.0.0-dev.348b6528", mesh_hostnames=True)["policies"]
+    assert generator == {"kind": "HostnameGenerator", "name": "kuma-universal-mesh", "state": "present",
+                         "spec": {"selector": {"meshService": {"matchLabels": {"kuma.io/origin": "zone"}}},
+                                  "template": "{{ .DisplayName }}.mesh"}}
+    assert mesh_policies_for([{"name": "default"}], "2.14.3", mesh_hostnames=True)["policies"] == []
 
 
 @pytest.mark.parametrize("mtls, message", [

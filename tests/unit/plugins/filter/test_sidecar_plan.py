@@ -401,6 +401,15 @@ def test_the_transparent_replica_is_one_of_the_wanted_proxies_never_pruned():
     assert names == ["web-redis-vm-0", "backend-redis-vm-0"]
 
 
+def test_reachable_services_of_a_transparent_sidecar_go_into_its_dataplane():
+    inst = ok([dict(BACKEND_TP, reachable_services=["redis", "cache", "redis"])])["backend-redis-vm-0"]
+    assert inst["transparent_proxying"] == {"redirect_port_inbound": 15006, "redirect_port_outbound": 15001,
+                                            "reachable_services": ["cache", "redis"]}
+    # none declared: no reachable list (every service, as control_plane_restrict_outbound leaves it)
+    assert "reachable_services" not in ok([dict(BACKEND_TP, reachable_services=[])])["backend-redis-vm-0"][
+        "transparent_proxying"]
+
+
 def test_transparent_from_an_ini_inventory_is_a_string():
     assert ok([dict(BACKEND_TP, transparent="true")])["backend-redis-vm-0"]["transparent"] is True
     assert ok([dict(BACKEND_TP, transparent="no")])["backend-redis-vm-0"]["transparent"] is False
@@ -413,6 +422,10 @@ def test_transparent_from_an_ini_inventory_is_a_string():
     ([EXPLICIT, BACKEND_TP, dict(BACKEND_TP, service="api", inbound=[{"port": 8001}])], "kuma_sidecars[2].transparent",
      "kuma_sidecars[1] is transparent already"),
     ([dict(BACKEND_TP, transparent=1)], "kuma_sidecars[0].transparent", "must be true or false"),
+    ([dict(EXPLICIT, reachable_services=["redis"])], "kuma_sidecars[0].reachable_services",
+     "only a transparent sidecar takes it"),
+    ([dict(BACKEND_TP, reachable_services="redis")], "kuma_sidecars[0].reachable_services",
+     "must be a list of service names"),
 ])
 def test_transparent_refusals_name_the_field(sidecars, field, message):
     found = [e for e in errors(sidecars) if e.startswith(field)]

@@ -141,6 +141,20 @@ def test_removed_fields_refused_and_metrics_dropped():
     assert any(t.startswith("metrics: dropped") for t in view.translations)
 
 
+def test_a_transparent_sidecars_reachable_services_become_reachable_backends():
+    # what the sidecar role plans for kuma_sidecars[].reachable_services (molecule/tproxy on both majors)
+    dp = build_dataplane({"name": "backend-app-vm-0", "address": "10.0.0.6",
+                          "inbound": [{"port": 8000, "service_port": 80, "tags": {"kuma.io/service": "backend"}}],
+                          "transparent_proxying": {"redirect_port_inbound": 15006, "redirect_port_outbound": 15001,
+                                                   "reachable_services": ["redis", "cache"]}})
+    view = Kuma3Dataplane(dp).bind({})
+    assert view.to_kuma()["networking"]["transparentProxying"] == {
+        "redirectPortInbound": 15006, "redirectPortOutbound": 15001,
+        "reachableBackends": {"refs": [{"kind": "MeshService", "name": "cache"},
+                                       {"kind": "MeshService", "name": "redis"}]}}
+    assert any(t.startswith("transparent_proxying.reachable_services -> reachableBackends") for t in view.translations)
+
+
 def test_bad_item_named_in_the_set_before_any_write(cp3, capsys):
     bad = redis(1)
     bad["inbound"][0]["tags"]["kuma.io/region"] = "eu"
