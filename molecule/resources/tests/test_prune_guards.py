@@ -87,7 +87,7 @@ def test_the_operator_confirms_the_prune_for_the_run():
     assert rc == 0, out[-3000:]
     # The cache proxy restarts in that run (its readiness port follows the allocation order, which the
     # pruned replicas no longer take): active again within a bounded wait.
-    for _ in range(30):
+    for _attempt in range(30):
         active = list(units(REDIS_VM))
         if active == ["kuma-dp@cache-redis-vm-0.service"]:
             break
