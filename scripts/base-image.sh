@@ -11,8 +11,8 @@ SUITE=bookworm
 # Everything a scenario needs on its "VMs": systemd as PID 1, Python for Ansible (with
 # requests, which the API modules need on the control-plane host), and the
 # real services the tests put in the mesh (Redis, PostgreSQL), disabled until a play
-# starts them.
-PACKAGES=systemd,systemd-sysv,dbus,python3,python3-requests,ca-certificates,iproute2,procps,curl,sudo,redis-server,postgresql,iptables,netcat-openbsd
+# starts them; iptables (the transparent proxy) and nftables (the control plane's firewall).
+PACKAGES=systemd,systemd-sysv,dbus,python3,python3-requests,ca-certificates,iproute2,procps,curl,sudo,redis-server,postgresql,iptables,nftables,netcat-openbsd
 
 # The recipe is this script without its comments and log lines: editing those rebuilds nothing.
 recipe_hash=$( (grep -v -e "^ *#" -e "^ *log " -e "^IMAGE=" "$0"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
