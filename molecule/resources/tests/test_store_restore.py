@@ -5,7 +5,8 @@ postgres scenario's running mesh: pg_dump while kuma-cp runs, pg_restore into a 
 database, the CP pointed at it by a CP-only run of deploy-mesh. Every entity comes back from
 the dump (same creation times, same signing keys), every proxy reconnects with the token it
 already has (no proxy restarted, no data-plane host in the run), and a request crosses the mesh.
-The drill's figures are written to $MOLECULE_EPHEMERAL_DIRECTORY/store-restore.json."""
+The drill's figures are written to build/drills/store-restore.json (molecule's destroy removes its own
+directory)."""
 import json
 import os
 import re
@@ -134,7 +135,8 @@ def test_store_dump_restored_into_a_fresh_database_serves_the_mesh():
                "cp_run_s": round(run_s, 1), "all_online_after_run_s": round(online_s, 1),
                "dataplanes": len(after["dataplanes"]), "global_secrets": len(after["global_secrets"]),
                "mesh_secrets": len(after["mesh_secrets"])}
-    out = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "store-restore.json")
-    with open(out, "w", encoding="utf-8") as handle:
+    out = os.path.join(ROOT, "build", "drills")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "store-restore.json"), "w", encoding="utf-8") as handle:
         json.dump(figures, handle)
     print("store restore drill:", json.dumps(figures))
