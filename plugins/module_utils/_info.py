@@ -57,10 +57,12 @@ def summarise(overview):
     if overview.get("labels"):
         entity["labels"] = overview["labels"]
     entity.update(dataplane)
+    labels = overview.get("labels") or {}
     return {
         "name": overview.get("name"),
+        "display_name": labels.get("kuma.io/display-name") or overview.get("name"),
         "mesh": overview.get("mesh"),
-        "labels": overview.get("labels") or {},
+        "labels": labels,
         "online": online,
         "address": networking.get("address"),
         "services": services,
@@ -91,10 +93,12 @@ def summarise_zone_proxy(kind, overview):
     if overview.get("labels"):
         entity["labels"] = overview["labels"]
     entity.update(proxy)
+    labels = overview.get("labels") or {}
     return {
         "name": overview.get("name"),
+        "display_name": labels.get("kuma.io/display-name") or overview.get("name"),
         "mesh": None,
-        "labels": overview.get("labels") or {},
+        "labels": labels,
         "online": online,
         "address": (proxy.get("networking") or {}).get("address"),
         "services": [],

@@ -76,6 +76,12 @@ dataplanes:
       description: Name of the Dataplane.
       type: str
       sample: redis-1
+    display_name:
+      description:
+        - The name it was registered with - on a global control plane, which stores a zone's Dataplane under a name with
+          a hash suffix, its label C(kuma.io/display-name); elsewhere RV(dataplanes[].name).
+      type: str
+      sample: redis-1
     mesh:
       description: Its mesh (null for a zone proxy).
       type: str
