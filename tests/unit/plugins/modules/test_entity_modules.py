@@ -126,12 +126,25 @@ def test_dataplane_info_online_from_subscriptions(cp, capsys):
     result = run(dataplane_info, {"mesh": "default", "name": "redis-1", "tags": {"kuma.io/service": "redis"}}, capsys)
     assert result["changed"] is False
     assert result["dataplanes"] == [{
-        "name": "redis-1", "mesh": "default", "labels": {"a": "b"}, "online": True, "address": "10.0.0.1",
+        "name": "redis-1", "display_name": "redis-1", "mesh": "default", "labels": {"a": "b"}, "online": True,
+        "address": "10.0.0.1",
         "services": ["redis"], "kuma_dp_version": "2.14.3", "envoy_version": "1.38.2", "kuma_dp_compatible": True,
         "connect_time": "t2", "offline_since": None, "zone": None,
         "dataplane": {"type": "Dataplane", "mesh": "default", "name": "redis-1", "labels": {"a": "b"},
                       "networking": overview["dataplane"]["networking"]}}]
     assert cp.requests[-1][1] == "/meshes/default/dataplanes/_overview"
+
+
+def test_dataplane_info_names_a_zone_dataplane_on_the_global_by_its_display_name(cp, capsys):
+    """A global stores a zone's Dataplane under a hashed name; display_name is the one it was registered with."""
+    labels = {"kuma.io/display-name": "redis-1", "kuma.io/zone": "zone-1", "kuma.io/origin": "zone"}
+    overview = {"type": "DataplaneOverview", "mesh": "default", "name": "redis-1-z5ccdz56dw92f84b", "labels": labels,
+                "dataplane": {"networking": {"address": "10.0.0.1"}}, "dataplaneInsight": {"subscriptions": []}}
+    cp.scripted.append(response(200, {"items": [overview], "next": None}))
+    result = run(dataplane_info, {"mesh": "default"}, capsys)
+    (item,) = result["dataplanes"]
+    assert (item["name"], item["display_name"], item["zone"], item["online"]) == (
+        "redis-1-z5ccdz56dw92f84b", "redis-1", "zone-1", False)
 
 
 def test_dataplane_info_matches_labels_itself(cp, capsys):
