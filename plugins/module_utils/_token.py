@@ -250,6 +250,12 @@ def ensure_token(kmod):
         reason, claims = assess_token(kmod.client, current, p["name"], p["mesh"], tags, renew_before)
         if reason == "valid":
             return {"changed": False, "token": current, "reason": reason, "expires_at": _iso(claims.get("exp"))}
+        if reason == "revoked" and not p.get("reissue_revoked"):
+            # Revoking a proxy's token is how an operator shuts it out: the next run must not let it back in.
+            raise KumaInputError(["current_token: the token in hand for %s/%s was revoked (its id is in "
+                                  "dataplane-token-revocations-%s); a new one is issued only with reissue_revoked=true "
+                                  "(role kuma.universal.sidecar: -e sidecar_reissue_revoked=true for that run)"
+                                  % (p["mesh"], p["name"], p["mesh"])])
     if kmod.check_mode:
         return {"changed": True, "token": "", "reason": reason, "expires_at": None}
     body = {"name": p["name"], "mesh": p["mesh"], "tags": tags, "type": "dataplane"}

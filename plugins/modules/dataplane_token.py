@@ -61,6 +61,13 @@ options:
     description: Issue a new token when O(current_token) expires within this Go duration.
     type: str
     default: 24h
+  reissue_revoked:
+    description:
+      - When O(current_token) was revoked (M(kuma.universal.dataplane_token_revocations)), issue a new one. Without it
+        the module fails naming the proxy - revoking a token is how a proxy is shut out, and the next deploy must not
+        let it back in without a word.
+    type: bool
+    default: false
 notes:
   - How a replaced signing key is detected - the token header's C(kid) is the serial of the mesh Secret
     C(dataplane-token-signing-key-<mesh>-<kid>) that signed it. A control plane with the memory store
@@ -71,8 +78,8 @@ notes:
     is guaranteed on the host. Asking the control plane to validate the token is not possible through
     its API, and checking the proxy's connection state would miss a proxy that has not connected yet.
   - The token's own claims (C(Name), C(Mesh), C(Tags), C(exp)) are decoded locally without a request.
-  - A token whose id is listed in the revocation GlobalSecret C(dataplane-token-revocations-<mesh>) is replaced
-    too (RV(reason=revoked)).
+  - A token whose id is listed in the revocation GlobalSecret C(dataplane-token-revocations-<mesh>) is refused, or
+    replaced with O(reissue_revoked) (RV(reason=revoked)).
   - In check mode nothing is issued; C(changed) says whether a token would be, and RV(token) is empty.
 seealso:
   - module: kuma.universal.dataplane
@@ -142,6 +149,7 @@ def main():
         "valid_for": {"type": "str"},
         "current_token": {"type": "str", "no_log": True},
         "renew_before": {"type": "str", "default": "24h"},
+        "reissue_revoked": {"type": "bool", "default": False},
     }
     KumaModule(argument_spec).run(token_module(ensure_token))
 

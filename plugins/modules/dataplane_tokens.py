@@ -59,6 +59,13 @@ options:
     description: Issue a new token when the one in hand expires within this Go duration.
     type: str
     default: 24h
+  reissue_revoked:
+    description:
+      - Issue a new token for an item whose token in hand was revoked, as
+        O(kuma.universal.dataplane_token#module:reissue_revoked). Without it such an item fails the task before any
+        token of any item is issued.
+    type: bool
+    default: false
 notes:
   - Check mode decides every item and issues nothing; RV(tokens[].changed) says which would be issued.
 seealso:
@@ -118,7 +125,8 @@ from ansible_collections.kuma.universal.plugins.module_utils._token import ensur
 
 
 def _run(kmod):
-    common = {"valid_for": kmod.params.get("valid_for"), "renew_before": kmod.params.get("renew_before")}
+    common = {"valid_for": kmod.params.get("valid_for"), "renew_before": kmod.params.get("renew_before"),
+              "reissue_revoked": kmod.params.get("reissue_revoked")}
     items = []
     errors = []
     for index, item in enumerate(kmod.params["tokens"]):
@@ -141,9 +149,22 @@ def _run(kmod):
             errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
     if errors:
         raise KumaInputError(errors)
+    # Decide every item first (reads only): a refusal (a revoked token) stops the task before any token is issued.
+    decided = []
+    for index, params in enumerate(items):
+        try:
+            decided.append(ensure_token(SimpleNamespace(params=params, client=kmod.client, check_mode=True)))
+        except KumaInputError as exc:
+            errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
+    if errors:
+        raise KumaInputError(errors)
     results = []
-    for params in items:
-        outcome = ensure_token(SimpleNamespace(params=params, client=kmod.client, check_mode=kmod.check_mode))
+    for params, outcome in zip(items, decided):
+        if outcome["changed"] and not kmod.check_mode:
+            # Already decided: issue without deciding again (the reason is the one found above).
+            issued = ensure_token(SimpleNamespace(params=dict(params, current_token=None), client=kmod.client,
+                                                  check_mode=False))
+            outcome = dict(issued, reason=outcome["reason"])
         entry = {"name": params["name"], "mesh": params["mesh"], "changed": outcome["changed"],
                  "reason": outcome["reason"], "expires_at": outcome["expires_at"]}
         if outcome["changed"]:
@@ -163,6 +184,7 @@ def main():
         }},
         "valid_for": {"type": "str"},
         "renew_before": {"type": "str", "default": "24h"},
+        "reissue_revoked": {"type": "bool", "default": False},
     }
     KumaModule(argument_spec).run(_run)
 

@@ -165,7 +165,8 @@ def test_signing_key_module_and_revocation(rotation_cp, tmp_path, proxies):
     assert revoked["changed"] is True and revoked["revoked"] == [jti], revoked.get("msg")
     secret = cp.get("/global-secrets/dataplane-token-revocations-%s" % MESH)
     assert base64.b64decode(secret["data"]).decode() == jti
-    assert kept["reason"] == "revoked"  # the token module reads the same list
+    # The token module reads the same list, and refuses to replace the revoked token silently.
+    assert kept.get("failed") is True and "the token in hand for %s/web-1 was revoked" % MESH in kept["msg"], kept
 
     # Only checked when a proxy connects: both are still online until they restart.
     assert {"web-1", "web-2"} <= online_names(cp)
@@ -178,6 +179,21 @@ def test_signing_key_module_and_revocation(rotation_cp, tmp_path, proxies):
     time.sleep(10)
     assert "web-1" not in online_names(cp), "a revoked token connected"
     assert "revoked" in web1.output(), web1.output()
+
+    # The next deploy does not let it back in without a word: the batch module refuses the revoked token
+    # before issuing any (web-2's token is good, nothing is written), and issues it when told to.
+    tokens = [{"name": n, "mesh": MESH, "tags": {"kuma.io/service": "web"}, "current_token": p.token()}
+              for n, p in (("web-2", web2), ("web-1", web1))]
+    refused, allowed = ansible.play(
+        ("dataplane_tokens", {"tokens": tokens}),
+        ("dataplane_tokens", {"tokens": tokens, "reissue_revoked": True}))
+    assert refused.get("failed") is True
+    assert "tokens[1].current_token: the token in hand for %s/web-1 was revoked" % MESH in refused["msg"]
+    assert web1.token() not in refused["msg"]
+    assert [(t["name"], t["changed"], t["reason"]) for t in allowed["tokens"]] == [
+        ("web-2", False, "valid"), ("web-1", True, "revoked")]
+    new_jti = claims_of(allowed["tokens"][1]["token"])["jti"]
+    assert new_jti != jti
 
 
 def run_playbook(cp, tmp_path, hosts, extra, verbose=False, check=False):

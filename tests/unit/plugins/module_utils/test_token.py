@@ -163,3 +163,47 @@ def test_zone_token_kept_while_good():
 ])
 def test_zone_token_replaced_with_a_reason(token, zone, scope, secrets, reason):
     assert assess_zone_token(secrets, token, zone, scope, 24 * 3600 * 10**9)[0] == reason
+
+
+# -- a revoked token is not silently replaced ----------------------------------------------
+class Client(Secrets):
+    """Secrets plus what ensure_token calls: the CP version and the token endpoint."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.posts = []
+
+    def version(self):
+        return "2.14.3"
+
+    def request(self, method, path, body=None):
+        self.posts.append((method, path, body))
+        return 200, make_token(jti="id-2")
+
+
+def ensure(client, **params):
+    from types import SimpleNamespace
+
+    from ansible_collections.kuma.universal.plugins.module_utils._token import ensure_token
+    base = {"name": "redis-1", "mesh": "default", "tags": TAGS, "valid_for": "", "renew_before": "24h",
+            "current_token": make_token()}
+    return ensure_token(SimpleNamespace(params=dict(base, **params), client=client, check_mode=False))
+
+
+def test_a_revoked_token_is_refused_naming_the_proxy_and_the_switch():
+    from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+    client = Client(revoked=["id-1"])
+    with pytest.raises(KumaInputError) as refused:
+        ensure(client)
+    assert refused.value.errors == [
+        "current_token: the token in hand for default/redis-1 was revoked (its id is in "
+        "dataplane-token-revocations-default); a new one is issued only with reissue_revoked=true "
+        "(role kuma.universal.sidecar: -e sidecar_reissue_revoked=true for that run)"]
+    assert client.posts == []
+
+
+def test_a_revoked_token_is_replaced_when_the_operator_says_so():
+    client = Client(revoked=["id-1"])
+    result = ensure(client, reissue_revoked=True)
+    assert (result["changed"], result["reason"]) == (True, "revoked")
+    assert [(m, p) for m, p, _b in client.posts] == [("POST", "/tokens/dataplane")]

@@ -73,3 +73,21 @@ def test_kuma3_binds_the_service_label(cp, capsys):
     assert result["changed"] is True
     post = [r for r in cp.requests if r[0] == "POST"][0]
     assert post[2]["tags"] == {"kuma.universal/service": ["redis"], "version": ["7.0"]}
+
+
+def test_a_revoked_item_fails_the_task_before_any_token_is_issued(cp, capsys, monkeypatch):
+    from ansible_collections.kuma.universal.plugins.module_utils import _token
+    monkeypatch.setattr(_token, "assess_token", lambda _c, token, *a, **k: (
+        ("revoked", {"exp": 2000000000}) if token == "revoked.token.value" else ("expiring", {"exp": 1})))
+    tokens = [{"name": "redis-0", "current_token": "old.token.value"},
+              {"name": "redis-1", "current_token": "revoked.token.value"}]
+    result = run(dataplane_tokens, {"tokens": tokens}, capsys)
+    assert result["failed"] is True
+    assert "tokens[1].current_token: the token in hand for default/redis-1 was revoked" in result["msg"]
+    assert "revoked.token.value" not in result["msg"]
+    assert cp.writes() == []  # not even redis-0's expiring token was replaced
+    cp.scripted.append(response(200, text="new.token.zero"))
+    cp.scripted.append(response(200, text="new.token.one"))
+    allowed = run(dataplane_tokens, {"tokens": tokens, "reissue_revoked": True}, capsys)
+    assert [(t["name"], t["reason"], t["token"]) for t in allowed["tokens"]] == [
+        ("redis-0", "expiring", "new.token.zero"), ("redis-1", "revoked", "new.token.one")]
