@@ -4,9 +4,12 @@
 one of the fleet's VMs (Debian, x86_64, systemd), for its preflight run on the controller by
 make test-docs (tests/docs/on-the-controller.yml names it in ansible_facts_modules), where every
 inventory host is the controller and the real setup module would report the controller instead.
-No default_ipv4: the roles then take each host's address from the inventory, as before facts."""
+default_ipv4: an address in 10.0.0.0/8 picked at random per host (each host of the example has its own, as
+on a real fleet, for the control plane firewall's preflight, which needs every host's address)."""
 
 from __future__ import annotations
+
+import random
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -16,7 +19,8 @@ FACTS = {"system": "Linux", "os_family": "Debian", "distribution": "Debian", "di
 
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
-    module.exit_json(changed=False, ansible_facts=dict(FACTS))
+    address = "10.%d.%d.%d" % (random.randint(0, 255), random.randint(0, 255), random.randint(1, 254))
+    module.exit_json(changed=False, ansible_facts=dict(FACTS, default_ipv4={"address": address}))
 
 
 if __name__ == "__main__":
