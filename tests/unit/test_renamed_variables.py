@@ -74,3 +74,23 @@ def test_without_the_old_token_dir_name_rotation_goes_on_to_the_key(tmp_path):
     assert rc != 0
     assert "rotate_tokens_dir" not in out, out[-3000:]
     assert "Kuma API " in out and "control plane unreachable at http://127.0.0.1:9" in out, out[-3000:]
+
+
+def test_every_host_read_of_the_proxies_looks_in_kuma_dp_tokens_dir():
+    """Every dataplane_proxies task of the sidecar role reads the tokens where they are written: a read
+    that fell back to the module's own default would find none in a non-default kuma_dp_tokens_dir, and
+    the next task would issue every token anew on every run."""
+    import glob
+    import os
+
+    import yaml
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    calls = []
+    for path in sorted(glob.glob(os.path.join(root, "roles", "sidecar", "tasks", "*.yml"))):
+        with open(path, encoding="utf-8") as handle:
+            for task in yaml.safe_load(handle) or []:
+                args = task.get("kuma.universal.dataplane_proxies")
+                if args is not None:
+                    calls.append((os.path.basename(path), task["name"], args.get("tokens_dir")))
+    assert len(calls) >= 3, calls
+    assert [c for c in calls if c[2] != "{{ kuma_dp_tokens_dir }}"] == []
