@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, read_leader
-from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, major_of
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 
@@ -148,7 +148,28 @@ def dataplane_info(kmod):
     out = {"changed": False, "dataplanes": result}
     if p.get("leader_metric_url"):
         out["leader"] = leader_metric(p["leader_metric_url"], kmod.client.timeout)
+    if p.get("mesh_security"):
+        out["meshes"] = mesh_security(kmod.client)
     return out
+
+
+def mesh_security(client):
+    """Each mesh with whether its traffic is mutual TLS: Kuma 2 from Mesh.mtls (the enabled backend's mode),
+    Kuma 3 from the mesh's MeshIdentities (Mesh.mtls is gone there)."""
+    kuma3 = (major_of(client.version()) or 0) >= 3
+    result = []
+    for mesh in sorted(client.list("/meshes"), key=lambda m: m.get("name") or ""):
+        name = mesh.get("name")
+        if kuma3:
+            mtls = "on" if client.list("/meshes/%s/meshidentities" % quote_segment(name)) else "off"
+        else:
+            config = mesh.get("mtls") or {}
+            enabled = config.get("enabledBackend")
+            backend = next((b for b in config.get("backends") or [] if b.get("name") == enabled), {})
+            mtls = "off" if not enabled else ("permissive" if str(backend.get("mode", "")).upper() == "PERMISSIVE"
+                                              else "strict")
+        result.append({"name": name, "mtls": mtls})
+    return result
 
 
 def leader_metric(url, timeout):

@@ -43,6 +43,13 @@ options:
       - Also read kuma-cp's C(leader) gauge from this URL (its diagnostics port, C(/metrics)) and return it
         as RV(leader), in the same module run. Sent without O(api_token). An unreadable URL is not an error.
     type: str
+  mesh_security:
+    description:
+      - Also return RV(meshes), every mesh with whether its traffic is mutual TLS, in the same module run (Kuma 2 from
+        C(Mesh.mtls), Kuma 3 from the mesh's MeshIdentities). The summary of C(kuma.universal.deploy_mesh) names a
+        mesh without mTLS as plaintext.
+    type: bool
+    default: false
 seealso:
   - module: kuma.universal.dataplane
 """
@@ -132,6 +139,21 @@ leader:
   returned: when O(leader_metric_url) is set
   type: bool
   sample: true
+meshes:
+  description: With O(mesh_security), every mesh and its mutual TLS.
+  returned: when O(mesh_security) is true
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The mesh.
+      type: str
+    mtls:
+      description:
+        - V(strict) or V(permissive) (Kuma 2, the enabled backend's mode), V(on) (Kuma 3, a MeshIdentity), or V(off)
+          (plaintext between the mesh's proxies).
+      type: str
+      sample: strict
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
@@ -146,6 +168,7 @@ def main():
         "tags": {"type": "dict"},
         "labels": {"type": "dict"},
         "leader_metric_url": {"type": "str"},
+        "mesh_security": {"type": "bool", "default": False},
     }
     KumaModule(argument_spec).run(dataplane_info)
 

@@ -17,6 +17,7 @@ CP = testinfra.get_host("ansible://cp?ansible_inventory=%s" % INVENTORY)
 # The postgres scenario runs the API on a non-default kuma_api_port (its molecule.yml).
 API_PORT = 6681 if os.environ.get("MOLECULE_SCENARIO_NAME") == "postgres" else 5681
 API = "http://127.0.0.1:%d/meshes/default/dataplanes/" % API_PORT
+KUMA3 = os.environ.get("KUMA_VERSION", "2").split(".")[0] == "3"
 
 pytestmark = pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 
@@ -67,8 +68,14 @@ def test_stale_dataplanes_listed_and_only_ours_removed():
         assert status("made-by-hand") == "200"
         # Next run: only the one this collection did not make is left to list; the inventory's
         # own proxies (online, declared) are never listed.
-        assert summary([])["Show the stale Dataplanes"]["msg"] == [
+        tasks = summary([])
+        assert tasks["Show the stale Dataplanes"]["msg"] == [
             "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"]
+        # The demo's default mesh has no mtls: named as plaintext (on Kuma 3, unless the CP gave it a MeshIdentity).
+        identities = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s",
+                                                API.replace("/dataplanes/", "/meshidentities")))["items"] if KUMA3 else []
+        named = tasks["Name the meshes whose traffic is plaintext (no mTLS) or accepts plaintext (permissive)"]
+        assert named.get("msg", []) == ([] if identities else ["default PLAINTEXT: no mTLS"]), named
     finally:
         for name in ("ghost-gone-vm-0", "made-by-hand"):
             CP.run("curl -s -X DELETE --max-time 10 %s", API + name)

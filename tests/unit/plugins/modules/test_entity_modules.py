@@ -351,3 +351,32 @@ def test_inline_secrets_of_a_mesh_never_show(cp, capsys):
     backends = cp.store[("meshes", "m1")]["mtls"]["backends"]
     assert backends[0]["conf"]["key"]["inline"] == PROVIDED_KEY
     assert backends[1]["conf"]["fromCp"]["auth"]["token"]["inlineString"] == VAULT_TOKEN
+
+
+def test_dataplane_info_names_each_mesh_and_its_mutual_tls_on_kuma_2(cp, capsys):
+    cp.store[("meshes", "plain")] = {"type": "Mesh", "name": "plain"}
+    cp.store[("meshes", "strict")] = {"type": "Mesh", "name": "strict", "mtls": {
+        "enabledBackend": "ca-1", "backends": [{"name": "ca-1", "type": "builtin"}]}}
+    cp.store[("meshes", "mixed")] = {"type": "Mesh", "name": "mixed", "mtls": {
+        "enabledBackend": "ca-2", "backends": [{"name": "ca-1", "type": "builtin"},
+                                               {"name": "ca-2", "type": "builtin", "mode": "PERMISSIVE"}]}}
+    cp.store[("meshes", "listed")] = {"type": "Mesh", "name": "listed", "mtls": {
+        "backends": [{"name": "ca-1", "type": "builtin"}]}}  # a backend, none enabled: plaintext
+    cp.scripted.append(response(200, {"items": [], "next": None}))  # the Dataplanes: none here
+    result = run(dataplane_info, {"mesh_security": True}, capsys)
+    assert result["meshes"] == [{"name": "default", "mtls": "off"},  # the fixture's mesh, without mtls
+                                {"name": "listed", "mtls": "off"}, {"name": "mixed", "mtls": "permissive"},
+                                {"name": "plain", "mtls": "off"}, {"name": "strict", "mtls": "strict"}]
+    cp.scripted.append(response(200, {"items": [], "next": None}))
+    assert "meshes" not in run(dataplane_info, {}, capsys)
+
+
+def test_dataplane_info_reads_mutual_tls_from_mesh_identities_on_kuma_3(cp, capsys):
+    cp.version = "3.0.0-dev.348b6528"
+    cp.store[("meshes", "default")] = {"type": "Mesh", "name": "default"}
+    cp.store[("meshes", "other")] = {"type": "Mesh", "name": "other"}
+    cp.store[("meshes", "default", "meshidentities", "identity")] = {"type": "MeshIdentity", "name": "identity"}
+    cp.scripted.append(response(200, {"items": [], "next": None}))
+    result = run(dataplane_info, {"mesh_security": True}, capsys)
+    assert result["meshes"] == [{"name": "default", "mtls": "on"}, {"name": "other", "mtls": "off"}]
+    assert ("GET", "/meshes/other/meshidentities") in [(r[0], r[1]) for r in cp.requests]
