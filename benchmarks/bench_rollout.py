@@ -117,7 +117,8 @@ def inventory(tmp: Path, hosts: list[str], replicas: int, kuma_archive: str, ext
                 **extra,
             },
             "children": {
-                "kuma_control_plane": {"hosts": {f"{PREFIX}-cp": {}}},
+                "kuma_control_plane": {"hosts": {f"{PREFIX}-cp": {}},
+                                       "vars": {"control_plane_store_type": "memory"}},
                 "kuma_dataplanes": {"hosts": {h: {"kuma_sidecars": [sidecar]} for h in hosts}},
             },
         }

@@ -44,8 +44,32 @@ def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", task
 
 
 def hosts(**vars_by_host):
-    return {name: dict({"ansible_connection": "local", "ansible_python_interpreter": "auto_silent"}, **v)
+    """Hosts on the local connection; control planes on the memory store unless a test says otherwise (the
+    store has no default)."""
+    return {name: dict({"ansible_connection": "local", "ansible_python_interpreter": "auto_silent",
+                        "control_plane_store_type": "memory"}, **v)
             for name, v in vars_by_host.items()}
+
+
+def test_a_control_plane_without_its_store_is_refused_naming_the_choices(tmp_path):
+    # Issue 21 item 7: no default store (the memory store loses everything on a restart).
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_store_type": ""})}})
+    assert rc != 0
+    assert out == ('cp: control_plane_store_type is not set (""). Choose it in the inventory: postgres (production; '
+                   'control_plane_postgres_host and control_plane_postgres_password) or memory (a demo or a test: a '
+                   'kuma-cp restart loses every entity and the token signing keys).'), out[-3000:]
+    inventory = {"kuma_control_plane": {"hosts": {"cp": {"ansible_connection": "local",
+                                                         "ansible_python_interpreter": "auto_silent"}}}}
+    rc, out = run_preflight(tmp_path, inventory)  # not set at all: the role's empty default
+    assert rc != 0 and out.startswith("cp: control_plane_store_type is not set"), out[-3000:]
+
+
+def test_the_postgres_tls_default_checks_the_server_certificate_and_name():
+    import yaml
+    with open(os.path.join(ROOT, "roles", "control_plane", "defaults", "main.yml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    assert defaults["control_plane_postgres_tls_mode"] == "verifyFull"
+    assert defaults["control_plane_store_type"] == ""
 
 
 @pytest.mark.parametrize("with_global", [True, False])

@@ -205,6 +205,13 @@ def test_control_plane_uses_postgres():
     assert "KUMA_STORE_POSTGRES_PASSWORD" not in CP.file("/etc/kuma/kuma-cp.yaml").content_string
     tables = vm("postgres").check_output("runuser -u postgres -- psql -d kuma -Atc 'select count(*) from resources'")
     assert int(tables) > 0
+    # The role's default TLS mode, verifyFull, against the scenario's test CA; every kuma-cp connection is TLS
+    # (PostgreSQL's own view; pg_hba accepts the kuma user over TLS only).
+    assert config["store"]["postgres"]["tls"]["mode"] == "verifyFull"
+    ssl = vm("postgres").check_output(
+        "runuser -u postgres -- psql -Atc %s",
+        "SELECT DISTINCT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'kuma'")
+    assert ssl.split() == ["t"], ssl
 
 
 @pytest.mark.skipif(SCENARIO != "postgres", reason="postgres scenario only (kuma_api_port: 6681)")
