@@ -11,6 +11,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import shutil
 import stat
 import tempfile
@@ -21,6 +22,12 @@ from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks imp
 
 
 UNIT = "kuma-dp@%s.service"
+PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
+
+
+def pem_certificates(text):
+    """The certificates of a PEM text, each as its base64 body without whitespace (a set)."""
+    return {"".join(body.split()) for body in PEM_CERTIFICATE.findall(text or "")}
 
 
 class Host:
@@ -33,6 +40,26 @@ class Host:
         self.check = module.check_mode
         self.files = []
         self.diff = []
+
+    # Each proxy's token in a directory of its own, <tokens_dir>/<name>/token: kuma-dp@<name> sees that directory
+    # alone (the unit hides the others), and a token replaced by a rename shows through the bind mount. The
+    # earlier layout's file, <tokens_dir>/<name>, is moved by converge.
+    def token_dir(self, name):
+        return os.path.join(self.tokens_dir, name)
+
+    def token_path(self, name):
+        return os.path.join(self.tokens_dir, name, "token")
+
+    def current_token(self, name):
+        """The token on disk (the per-proxy file, else one in the old flat layout), or None."""
+        for path in (self.token_path(name), self.token_dir(name)):
+            if os.path.isfile(path):
+                try:
+                    with open(path) as handle:
+                        return handle.read().strip()
+                except OSError:
+                    return None
+        return None
 
     # -- systemd ---------------------------------------------------------------------------
     def systemctl(self, *args):
@@ -107,7 +134,7 @@ class Host:
         try:
             with open(path, "rb") as handle:
                 current = handle.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # (check mode: a directory not made yet)
             current = None
         if current == data:
             self.attributes(path, owner, group, mode)
@@ -131,6 +158,14 @@ class Host:
                 os.close(fd)
             os.rename(tmp, path)
         return True
+
+    @staticmethod
+    def read(path):
+        try:
+            with open(path) as handle:
+                return handle.read()
+        except OSError:
+            return ""
 
     def remove(self, path):
         if not os.path.lexists(path):
@@ -188,16 +223,14 @@ class Host:
                 # Together: their Envoys drain in parallel.
                 self.systemctl("disable", "--now", *[UNIT % n for n in stale])
             for name in stale:
-                self.remove(os.path.join(self.tokens_dir, name))
+                self.remove(self.token_dir(name))
                 self.remove(os.path.join(self.p["work_root"], name))
                 self.remove(os.path.join(self.p["config_dir"], name + ".env"))
         tokens = {}
         for name in wanted:
-            try:
-                with open(os.path.join(self.tokens_dir, name)) as handle:
-                    tokens[name] = handle.read().strip()
-            except OSError:
-                pass
+            token = self.current_token(name)
+            if token is not None:
+                tokens[name] = token
         return stale, meshes, tokens
 
     def env_file(self, proxy):
@@ -207,7 +240,7 @@ class Host:
         env.update({
             "KUMA_DATAPLANE_NAME": proxy["name"],
             "KUMA_DATAPLANE_MESH": proxy["mesh"],
-            "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH": os.path.join(self.tokens_dir, proxy["name"]),
+            "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH": self.token_path(proxy["name"]),
             "KUMA_DATAPLANE_RUNTIME_WORK_DIR": os.path.join(p["work_root"], proxy["name"]),
             "KUMA_READINESS_PORT": str(proxy["readiness_port"]),
         })
@@ -242,15 +275,27 @@ class Host:
             unit_changed = self.file(p["unit_path"], p["unit"], "root", "root", 0o644)
             everything = unit_changed
         if p["ca_cert"]:
-            everything = self.file(os.path.join(p["config_dir"], "ca.crt"), p["ca_cert"].strip() + "\n",
-                                   "root", "root", 0o644) or everything
+            # kuma-dp inlines the CA file into its Envoy's bootstrap when it starts. A file that keeps every CA it had
+            # and adds one (the start of a CA roll) leaves a running Envoy verifying the CPs as before: no restart.
+            # One that drops or replaces a CA restarts every proxy.
+            ca_path = os.path.join(p["config_dir"], "ca.crt")
+            before = pem_certificates(self.read(ca_path))
+            ca_changed = self.file(ca_path, p["ca_cert"].strip() + "\n", "root", "root", 0o644)
+            everything = (ca_changed and not (before and before <= pem_certificates(p["ca_cert"]))) or everything
         restart = []
         for proxy in proxies:
             name = proxy["name"]
-            token_path = os.path.join(self.tokens_dir, name)
+            token_path = self.token_path(name)
+            token = proxy.get("token")
+            flat = self.token_dir(name)
+            if os.path.isfile(flat) or os.path.islink(flat):
+                # The old layout: its token moves into the proxy's directory (the env file changes: a restart).
+                token = token or self.current_token(name)
+                self.remove(flat)
             changed = False
-            if proxy.get("token"):
-                changed = self.file(token_path, proxy["token"].strip(), user, user, 0o600, secret=True)
+            self.directory(self.token_dir(name), "root", user, 0o750)
+            if token:
+                changed = self.file(token_path, token.strip(), user, user, 0o600, secret=True)
                 changed = changed and p["restart_on_new_token"]
             elif os.path.exists(token_path):
                 self.attributes(token_path, user, user, 0o600)

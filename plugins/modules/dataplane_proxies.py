@@ -17,7 +17,7 @@ description:
     read and returned, for M(kuma.universal.dataplane_tokens).
   - With O(step=converge), the template unit O(unit_path), the CA file, and per proxy its token file (mode 0600,
     owned by O(user)), its work directory and its environment file are checked and written where they differ;
-    then every C(kuma-dp@<name>) is enabled and running, restarted when its environment, the unit, the CA or
+    then every C(kuma-dp@<name>) is enabled and running, restarted when its environment, the unit, the CAs (unless only added to) or
     (with O(restart_on_new_token)) its token changed.
 author:
   - kuma.universal contributors (@kuma-universal)
@@ -117,7 +117,9 @@ options:
     default: /etc/kuma/dp
   tokens_dir:
     description:
-      - Directory of the token files, one per proxy (C(<tokens_dir>/<name>), 0600, owned by O(user)).
+      - Directory of the token files, one per proxy (C(<tokens_dir>/<name>/token), 0600, owned by O(user), in a
+        directory of its own that the unit shows to that proxy alone). A file C(<tokens_dir>/<name>) (the earlier
+        layout) is moved there.
       - Default C(<config_dir>/tokens).
     type: path
   work_root:
@@ -136,7 +138,10 @@ options:
     type: path
     default: /etc/systemd/system/kuma-dp@.service
   ca_cert:
-    description: PEM of the CA kuma-dp trusts, written to O(config_dir)/ca.crt; omit to leave it alone.
+    description:
+      - PEM of the CAs kuma-dp trusts, written to O(config_dir)/ca.crt; omit to leave it alone.
+      - A change restarts every proxy, unless it only adds CAs to those the file had (the start of a CA roll - a
+        running Envoy keeps the CAs it started with, and the control planes still chain to them).
     type: str
   restart_on_new_token:
     description: Restart a proxy whose token file changed.

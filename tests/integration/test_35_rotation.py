@@ -37,11 +37,12 @@ def claims_of(token):
 
 
 class Proxy:
-    """One kuma-dp + Envoy with its token in token_dir/<name>, as the sidecar role lays it out."""
+    """One kuma-dp + Envoy with its token in token_dir/<name>/token, as the sidecar role lays it out."""
 
     def __init__(self, cp, name, token_dir, token):
         self.cp, self.name = cp, name
-        self.token_file = os.path.join(token_dir, name)
+        os.makedirs(os.path.join(token_dir, name), exist_ok=True)
+        self.token_file = os.path.join(token_dir, name, "token")
         fd = os.open(self.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(token)

@@ -122,3 +122,19 @@ def test_env_file_values_systemd_would_read_as_syntax_are_refused(tmp_path, sett
     assert rc != 0
     assert field in out and "kuma-cp.env" in out, out[-3000:]
     assert "pass'word" not in out and "pass\n" not in out  # the secret itself is not repeated
+
+
+def test_a_ca_roll_where_the_role_keeps_no_ca_is_refused_naming_why(tmp_path):
+    # Issue 21 item 4: the roll is of the CA the role keeps for several CPs; one CP has kuma-cp's own certificate.
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={})}},
+                            extra={"control_plane_pki_ca_roll": "start"})
+    assert rc != 0
+    assert out == ("control_plane_pki_ca_roll=start: the role keeps a CA only for several control planes without "
+                   "your own TLS, and cp has kuma-cp's own self-signed certificate (one control plane)."), out[-3000:]
+
+
+def test_an_unknown_ca_roll_step_is_refused_naming_the_choices(tmp_path):
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp={})}},
+                            extra={"control_plane_pki_ca_roll": "begin"})
+    assert rc != 0
+    assert "control_plane_pki_ca_roll" in out and "start, finish" in out, out[-3000:]

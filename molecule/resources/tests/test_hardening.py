@@ -8,6 +8,7 @@ import json
 import os
 import re
 
+import pytest
 import testinfra
 import testinfra.utils.ansible_runner
 
@@ -110,3 +111,30 @@ def test_api_on_loopback_only():
     # And the ports Kuma cannot bind to an address are where the role put them.
     assert ("*", DIAGNOSTICS_PORT) in kuma_cp_listeners()
     assert ("*", INTER_CP_PORT) in kuma_cp_listeners()
+
+
+def test_a_proxy_sees_only_its_own_token_and_work_dir():
+    """Issue 21 item 9: every kuma-dp runs as the same user, so the unit hides the other proxies' token and work
+    directories in each instance's mount namespace; read from inside a running instance's namespace."""
+    best = None
+    for name in RUNNER.get_hosts("kuma_dataplanes"):
+        host = vm(name)
+        units = host.check_output("systemctl list-units 'kuma-dp@*' --state=running --no-legend --plain").split()
+        units = [u for u in units if u.startswith("kuma-dp@")]
+        if best is None or len(units) > len(best[1]):
+            best = (host, units)
+    host, units = best
+    if len(units) < 2:
+        pytest.skip("no data-plane host of this scenario runs two proxies")
+    unit = units[0]
+    name = unit[len("kuma-dp@"):-len(".service")]
+    pid = host.check_output("systemctl show -p MainPID --value %s", unit)
+    on_host = host.check_output("ls -A /etc/kuma/dp/tokens").split()
+    assert len(on_host) >= 2 and name in on_host, on_host
+    inside = host.check_output("nsenter -t %s -m ls -A /etc/kuma/dp/tokens /var/lib/kuma-dp", pid)
+    assert inside.split() == ["/etc/kuma/dp/tokens:", name, "/var/lib/kuma-dp:", name], inside
+    # Its own token is there to read, and a sibling's path is not, even for root in that namespace.
+    assert host.run("nsenter -t %s -m test -s /etc/kuma/dp/tokens/%s/token", pid, name).rc == 0
+    sibling = [n for n in on_host if n != name][0]
+    assert host.run("nsenter -t %s -m test -e /etc/kuma/dp/tokens/%s/token", pid, sibling).rc == 1
+    assert host.run("test -s /etc/kuma/dp/tokens/%s/token", sibling).rc == 0

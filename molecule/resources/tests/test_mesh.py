@@ -85,7 +85,7 @@ def test_unit_active_as_kuma_dp(hostname, name):
 
 @pytest.mark.parametrize("hostname,name", PRESENT)
 def test_token_private_to_kuma_dp(hostname, name):
-    token = vm(hostname).file("/etc/kuma/dp/tokens/%s" % name)
+    token = vm(hostname).file("/etc/kuma/dp/tokens/%s/token" % name)
     assert token.is_file
     assert token.mode == 0o600
     assert token.user == "kuma-dp"
@@ -354,7 +354,7 @@ def test_drift_is_found_and_fixed_by_the_next_run():
                        "tags": {service_tag: ["redis"]}, "validFor": "1h"})
     expiring = CP.check_output("curl -sS --fail -X POST -H 'Content-Type: application/json' -d '%s' %s/tokens/dataplane"
                                % (body, API)).strip()
-    token_path = "/etc/kuma/dp/tokens/redis-redis-vm-3"
+    token_path = "/etc/kuma/dp/tokens/redis-redis-vm-3/token"
     host.ansible("ansible.builtin.copy", "content=%s dest=%s owner=kuma-dp group=kuma-dp mode=0600" % (expiring, token_path),
                  check=False, become=True)
     assert host.file(token_path).content_string.strip() == expiring

@@ -45,7 +45,7 @@ def token_files():
     for hostname, names in PROXIES.items():
         host = vm(hostname)
         for name in names:
-            f = host.file("/etc/kuma/dp/tokens/%s" % name)
+            f = host.file("/etc/kuma/dp/tokens/%s/token" % name)
             token = f.content_string.strip()
             header = token.split(".")[0]
             kid = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]

@@ -69,9 +69,9 @@ def test_first_run_writes_everything_and_starts_every_proxy(host, capsys):
     env = read(os.path.join(host["config"], "redis-1.env"))
     assert "KUMA_CONTROL_PLANE_URL=https://cp:5678\n" in env
     assert "KUMA_DATAPLANE_NAME=redis-1\nKUMA_DATAPLANE_MESH=default\n" in env
-    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/redis-1\n" % host["config"] in env
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/redis-1/token\n" % host["config"] in env
     assert "KUMA_READINESS_PORT=9903\n" in env
-    token = os.path.join(host["config"], "tokens", "redis-0")
+    token = os.path.join(host["config"], "tokens", "redis-0", "token")
     assert read(token) == "token.zero.x"
     assert stat.S_IMODE(os.stat(token).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.join(host["work"], "redis-0")).st_mode) == 0o750
@@ -104,7 +104,7 @@ def test_drift_is_found_and_fixed(host, capsys):
     env = os.path.join(host["config"], "redis-0.env")
     with open(env, "a") as handle:
         handle.write("KUMA_DNS_ENABLED=true\n")
-    token = os.path.join(host["config"], "tokens", "redis-1")
+    token = os.path.join(host["config"], "tokens", "redis-1", "token")
     os.chmod(token, 0o644)
     host["active"].discard("redis-1")  # a stopped unit
     proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
@@ -122,7 +122,7 @@ def test_a_new_token_restarts_its_proxy_unless_told_not_to(host, capsys):
     new = [dict(TWO[0], token="token.zero.new"), {"name": "redis-1", "readiness_port": 9903}]
     result = run(dataplane_proxies, args(host, new), capsys)
     assert result["restarted"] == ["redis-0"]
-    assert read(os.path.join(host["config"], "tokens", "redis-0")) == "token.zero.new"
+    assert read(os.path.join(host["config"], "tokens", "redis-0", "token")) == "token.zero.new"
     new[0]["token"] = "token.zero.newer"
     result = run(dataplane_proxies, args(host, new, restart_on_new_token=False), capsys)
     assert result["changed"] is True and result["restarted"] == []
@@ -134,6 +134,24 @@ def test_a_unit_change_restarts_every_proxy(host, capsys):
     result = run(dataplane_proxies, args(host, proxies, unit="[Service]\nExecStart=/bin/true\n"), capsys)
     assert result["restarted"] == ["redis-0", "redis-1"]
     assert ["daemon-reload"] in host["calls"]
+
+
+def test_a_ca_file_that_only_adds_a_ca_restarts_nothing_one_that_drops_one_restarts_all(host, capsys):
+    # The start of a CA roll adds the next CA: running Envoys keep verifying the CPs (cross-signed chain).
+    old = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n"
+    new = "-----BEGIN CERTIFICATE-----\nY\n-----END CERTIFICATE-----\n"
+    converged(host, capsys)
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    result = run(dataplane_proxies, args(host, proxies, ca_cert=new + old), capsys)
+    assert result["changed"] is True and result["restarted"] == []
+    assert read(os.path.join(host["config"], "ca.crt")) == new + old
+    assert not any(c[0] == "restart" for c in host["calls"])
+    # Its finish drops the old CA: every proxy restarts to trust only the new one.
+    result = run(dataplane_proxies, args(host, proxies, ca_cert=new), capsys)
+    assert result["restarted"] == ["redis-0", "redis-1"]
+    # A CA replaced outright restarts them too.
+    result = run(dataplane_proxies, args(host, proxies, ca_cert=old), capsys)
+    assert result["restarted"] == ["redis-0", "redis-1"]
 
 
 def test_check_mode_changes_nothing_and_shows_the_diff(host, capsys):
@@ -227,8 +245,8 @@ def test_a_zone_proxy_gets_its_resource_and_type_and_no_name_or_mesh(host, capsy
     assert ("KUMA_DATAPLANE_RUNTIME_RESOURCE='{\"name\":\"zone-ingress\",\"networking\":{\"address\":\"10.0.0.5\","
             "\"advertisedAddress\":\"10.0.0.5\",\"advertisedPort\":10001,\"port\":10001},\"type\":\"ZoneIngress\"}'\n") in env
     assert "KUMA_DATAPLANE_NAME" not in env and "KUMA_DATAPLANE_MESH" not in env
-    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/zone-ingress\n" % host["config"] in env
-    token = os.path.join(host["config"], "tokens", "zone-ingress")
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/tokens/zone-ingress/token\n" % host["config"] in env
+    token = os.path.join(host["config"], "tokens", "zone-ingress", "token")
     assert read(token) == "zone.token.x" and stat.S_IMODE(os.stat(token).st_mode) == 0o600
     assert "zone.token.x" not in str(result)
     # The sidecars' files are as before.
@@ -319,12 +337,38 @@ def test_tokens_dir_puts_the_token_files_where_rotation_reads_them(host, tmp_pat
     written there, named in each env file, read back and pruned there."""
     tokens = str(tmp_path / "shared" / "tokens")
     run(dataplane_proxies, args(host, TWO, tokens_dir=tokens), capsys)
-    assert read(os.path.join(tokens, "redis-0")) == "token.zero.x"
-    assert stat.S_IMODE(os.stat(os.path.join(tokens, "redis-1")).st_mode) == 0o600
+    assert read(os.path.join(tokens, "redis-0", "token")) == "token.zero.x"
+    assert stat.S_IMODE(os.stat(os.path.join(tokens, "redis-1", "token")).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(tokens, "redis-1")).st_mode) == 0o750
     assert not os.path.exists(os.path.join(host["config"], "tokens"))
-    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/redis-1\n" % tokens in read(os.path.join(host["config"], "redis-1.env"))
+    assert "KUMA_DATAPLANE_RUNTIME_TOKEN_PATH=%s/redis-1/token\n" % tokens in read(os.path.join(host["config"], "redis-1.env"))
     host["loaded"].update({"redis-0", "redis-1"})
     result = run(dataplane_proxies, {"step": "prune", "proxies": [{"name": "redis-0"}], "config_dir": host["config"],
                                      "tokens_dir": tokens, "work_root": host["work"]}, capsys)
     assert result["tokens"] == {"redis-0": "token.zero.x"} and result["pruned"] == ["redis-1"]
     assert not os.path.exists(os.path.join(tokens, "redis-1")) and os.path.exists(os.path.join(tokens, "redis-0"))
+
+
+def test_a_token_of_the_old_flat_layout_moves_into_its_proxy_directory(host, capsys):
+    # Issue 21 item 9: <tokens_dir>/<name> was the file; now a directory the unit shows to that proxy alone.
+    converged(host, capsys)
+    tokens = os.path.join(host["config"], "tokens")
+    for name, token in (("redis-0", "token.zero.x"), ("redis-1", "token.one.x")):
+        os.unlink(os.path.join(tokens, name, "token"))
+        os.rmdir(os.path.join(tokens, name))
+        with open(os.path.join(tokens, name), "w") as handle:
+            handle.write(token)
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    # The prune step reads the old files (dataplane_tokens then keeps them); check mode moves nothing.
+    result = run(dataplane_proxies, {"step": "prune", "proxies": proxies, "config_dir": host["config"],
+                                     "work_root": host["work"]}, capsys)
+    assert result["tokens"] == {"redis-0": "token.zero.x", "redis-1": "token.one.x"}
+    result = run(dataplane_proxies, args(host, proxies), capsys, check_mode=True)
+    assert result["changed"] is True and os.path.isfile(os.path.join(tokens, "redis-0"))
+    result = run(dataplane_proxies, args(host, proxies), capsys)
+    assert result["restarted"] == ["redis-0", "redis-1"]
+    assert read(os.path.join(tokens, "redis-1", "token")) == "token.one.x"
+    assert stat.S_IMODE(os.stat(os.path.join(tokens, "redis-1", "token")).st_mode) == 0o600
+    assert "token.one.x" not in str(result)
+    result = run(dataplane_proxies, args(host, proxies), capsys)
+    assert result["changed"] is False
