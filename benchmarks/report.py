@@ -455,6 +455,31 @@ def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
     return path
 
 
+def fleet_register_section(out: list[str]) -> None:
+    """Issue 23 item 4: the shipped dataplanes module at fleet sizes against the sequential PUT floor."""
+    stores = [(store, load("fleet_register_%s" % store)) for store in ("memory", "postgres")]
+    stores = [(store, d) for store, d in stores if d]
+    if not stores:
+        return
+    out += ["## Registering a fleet: `kuma.universal.dataplanes` at N=1000 and 5000\n",
+            "One module run registering N new Dataplanes against one kuma-cp on loopback, beside the floor (N "
+            "sequential PUTs on one HTTP session) in the same invocation; `floor_4_sessions` is the floor's PUTs from "
+            "four sessions at once (what concurrency could gain). Goal: within 1.5x of the floor at N=1000. "
+            "kuma-cp's CPU seconds during each path and its resident memory after it.\n",
+            "| store | N | path | seconds | x floor | kuma-cp CPU-s | kuma-cp RSS MiB |", "|---|---:|---|---:|---:|---:|---:|"]
+    for store, d in stores:
+        for r in d["runs"]:
+            out.append(f"| {store} | {r['n']} | {r['path']} | {r['seconds']:.2f} | {r['ratio_to_floor']:.2f} | "
+                       f"{r['cp_cpu_s']:.2f} | {r['cp_rss_mib']:.0f} |")
+    for store, d in stores:
+        m = d["machine"]
+        goal = [r for r in d["runs"] if r["n"] == 1000 and r["path"] == "dataplanes"]
+        met = "met" if goal and goal[0]["ratio_to_floor"] <= 1.5 else "NOT met"
+        out.append(f"\n{store}: commit {m.get('git_head', '?')}, load average at start {m['loadavg_at_start']}; "
+                   f"goal at N=1000 {met}" + (f" ({goal[0]['ratio_to_floor']:.2f}x)" if goal else ""))
+    out.append("")
+
+
 def render() -> tuple[str, tuple]:
     reg, ro, dp = load("register"), load("rollout"), load("dataplane")
     any_ = reg or ro or dp
@@ -483,6 +508,7 @@ def render() -> tuple[str, tuple]:
         rollout_section(ro, out)
     if dp:
         dp_section(dp, out)
+    fleet_register_section(out)
     if ro:
         # bench_rollout.py --before-tree / --ab-env: the same cells with an older tree or a candidate.
         before_after_section(ro, out)

@@ -6,7 +6,7 @@
 #                               kuma-dp start/memory, rollout on 1:1,2:1,4:1,1:3,1:6 (hosts:replicas)
 #   BENCH_MODE=full             the Ansible loop at N=500 too, and the full rollout grid
 #                               1,2,4,8 hosts x 1,3,6 replicas
-#   BENCH_ONLY=register,dataplane,rollout   run a subset (the report uses what is there)
+#   BENCH_ONLY=register,fleet_register,dataplane,rollout   run a subset (the report uses what is there)
 #   BENCH_ROLLOUT_CELLS="H:R,..."           an explicit rollout grid
 #   BENCH_ARCHIVE=<what>                    first move the current JSON of the stages that will run
 #                                           into results/history/<date>-<what>/ (with a copy of
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 MODE="${BENCH_MODE:-quick}"
-ONLY="${BENCH_ONLY:-register,imports,dataplane,rollout}"
+ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout}"
 PY=.venv/bin/python
 RES=benchmarks/results
 mkdir -p "$RES/raw"
@@ -75,6 +75,13 @@ stage() {  # stage <name> <script> [args...]
 
 stage register bench_register.py "${reg_args[@]}"
 stage imports bench_imports.py
+# Issue 23 item 4: the dataplanes module at fleet sizes, memory store and PostgreSQL (initdb/pg_ctl on the PATH).
+stage fleet_register bench_fleet_register.py --sizes "${FLEET_SIZES:-1000,5000}" --store memory
+if command -v initdb >/dev/null || [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  PATH="$PATH:/usr/lib/postgresql/15/bin" stage fleet_register bench_fleet_register.py --sizes "${FLEET_SIZES:-1000,5000}" --store postgres
+else
+  log "bench: fleet_register on PostgreSQL skipped: no initdb here (apt-get install postgresql)"
+fi
 stage dataplane bench_dp.py "${dp_args[@]}"
 if [ -n "$roll_cells" ]; then
   stage rollout bench_rollout.py --cells "$roll_cells" --unit-samples 5
