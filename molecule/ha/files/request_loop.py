@@ -5,14 +5,21 @@
 errors (by kind), seconds, and when the first and the last failure happened (seconds from
 the start), so that a drill can report how long requests failed.
 
-    python3 request_loop.py URL MAX_REQUESTS MAX_SECONDS
+    python3 request_loop.py URL MAX_REQUESTS MAX_SECONDS [STOP_FILE]
+
+With STOP_FILE, the loop also ends (after 2 s more of requests) once that file exists: a drill that
+measures a playbook run ends its loop when the run has ended, instead of at MAX_SECONDS.
 """
 import json
+import os
 import sys
 import time
 import urllib.request
 
 url, count, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+stop_file = sys.argv[4] if len(sys.argv) > 4 else None
+if stop_file and os.path.exists(stop_file):
+    os.unlink(stop_file)
 ok = failed = 0
 errors = {}
 first_failure = last_failure = None
@@ -21,6 +28,9 @@ for _ in range(count):
     now = time.monotonic() - start
     if now > limit:
         break
+    if stop_file and os.path.exists(stop_file):
+        limit = min(limit, now + 2)
+        stop_file = None
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             body = response.read()
