@@ -33,7 +33,8 @@ from pathlib import Path
 
 import requests
 
-from common import ROOT, Toolchain, free_port, machine, now, write_json
+from common import (ROOT, Toolchain, count_dataplanes, free_port, machine, now, put_floor, wipe_dataplanes,
+                    write_json)
 
 MESH = "default"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -69,31 +70,6 @@ def cp_usage(pid: int) -> dict:
             status[key] = value.strip()
     return {"cpu_s": (int(fields[11]) + int(fields[12])) / CLK_TCK,
             "rss_mib": int(status["VmRSS"].split()[0]) / 1024, "hwm_mib": int(status["VmHWM"].split()[0]) / 1024}
-
-
-def count_dps(api: str) -> int:
-    return requests.get(f"{api}/meshes/{MESH}/dataplanes?size=1", timeout=60).json()["total"]
-
-
-def wipe(api: str) -> None:
-    s = requests.Session()
-    for _round in range(200):
-        items = s.get(f"{api}/meshes/{MESH}/dataplanes?size=1000", timeout=60).json()["items"]
-        if not items:
-            return
-        for it in items:
-            s.delete(f"{api}/meshes/{MESH}/dataplanes/{it['name']}", timeout=60)
-    raise RuntimeError("could not empty the mesh")
-
-
-def path_floor(api: str, prefix: str, n: int) -> float:
-    s = requests.Session()
-    s.headers["Content-Type"] = "application/json"
-    t0 = now()
-    for i in range(n):
-        name = f"{prefix}-{i}"
-        s.put(f"{api}/meshes/{MESH}/dataplanes/{name}", data=json.dumps(dp_body(name, i)), timeout=60).raise_for_status()
-    return now() - t0
 
 
 def path_floor_parallel(api: str, prefix: str, n: int, threads: int = 4) -> float:
@@ -185,27 +161,27 @@ def main() -> None:
     api, pid = cp.api_url, cp.proc.pid
     results: dict = {"machine": machine(), "sizes": sizes, "store": args.store, "runs": []}
     try:
-        path_floor(api, "warm", 50)  # first requests on a fresh CP, imports (untimed)
-        wipe(api)
+        put_floor(api, MESH, "warm", 50, dp_body)  # first requests on a fresh CP, imports (untimed)
+        wipe_dataplanes(api, MESH)
         path_dataplanes(api, "warm", 50, 50)
-        wipe(api)
+        wipe_dataplanes(api, MESH)
         for n in sizes:
             floor = None
-            plan = [("floor", lambda p: path_floor(api, p, n), n),
+            plan = [("floor", lambda p: put_floor(api, MESH, p, n, dp_body), n),
                     ("dataplanes", lambda p: path_dataplanes(api, p, n, n), n),
                     ("dataplanes_noop", None, 0),
                     ("floor_4_sessions", lambda p: path_floor_parallel(api, p, n), n),
-                    ("floor_again", lambda p: path_floor(api, p, n), n)]
+                    ("floor_again", lambda p: put_floor(api, MESH, p, n, dp_body), n)]
             prefix = None
             for path, fn, _expect in plan:
                 if path != "dataplanes_noop":
-                    wipe(api)
+                    wipe_dataplanes(api, MESH)
                     prefix = f"{path.replace('_', '-')}-{n}"
                 before = cp_usage(pid)
                 seconds = fn(prefix) if fn else path_dataplanes(api, prefix, n, 0)
                 after = cp_usage(pid)
-                if count_dps(api) != n:
-                    raise RuntimeError(f"{path}: {count_dps(api)} Dataplanes, expected {n}")
+                if count_dataplanes(api, MESH) != n:
+                    raise RuntimeError(f"{path}: {count_dataplanes(api, MESH)} Dataplanes, expected {n}")
                 floor = seconds if path == "floor" else floor
                 row = {"n": n, "path": path, "seconds": round(seconds, 3), "per_entity_ms": round(1000 * seconds / n, 3),
                        "ratio_to_floor": round(seconds / floor, 3), "cp_cpu_s": round(after["cpu_s"] - before["cpu_s"], 2),
@@ -213,7 +189,7 @@ def main() -> None:
                 results["runs"].append(row)
                 print(f"  N={n:5d} {path:16s} {seconds:8.2f}s  x{row['ratio_to_floor']:.2f} of the floor  "
                       f"kuma-cp {row['cp_cpu_s']:6.2f} CPU-s, RSS {row['cp_rss_mib']:.0f} MiB", flush=True)
-            wipe(api)
+            wipe_dataplanes(api, MESH)
     finally:
         cp.stop()
         if pg:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import requests
 
-from common import ROOT, VENV_BIN, Toolchain, ansible_env, machine, now, write_json
+from common import (ROOT, VENV_BIN, Toolchain, ansible_env, count_dataplanes, machine, now, put_floor,
+                    wipe_dataplanes, write_json)
 
 MESH = "default"
 SERVICE = "bench"
@@ -72,32 +73,15 @@ def module_args(api_url: str, name: str, i: int) -> dict:
 
 
 def count_dps(api: str) -> int:
-    return requests.get(f"{api}/meshes/{MESH}/dataplanes?size=1", timeout=30).json()["total"]
+    return count_dataplanes(api, MESH)
 
 
 def wipe(api: str) -> None:
-    """Delete every Dataplane of the mesh (untimed) so each path starts from the same CP."""
-    s = requests.Session()
-    for _round in range(50):
-        items = s.get(f"{api}/meshes/{MESH}/dataplanes?size=1000", timeout=30).json()["items"]
-        if not items:
-            return
-        for it in items:
-            s.delete(f"{api}/meshes/{MESH}/dataplanes/{it['name']}", timeout=30)
-    raise RuntimeError("could not empty the mesh")
+    wipe_dataplanes(api, MESH)
 
-
-# ---------------------------------------------------------------- paths
 
 def path_floor(api: str, prefix: str, n: int) -> float:
-    s = requests.Session()
-    s.headers["Content-Type"] = "application/json"
-    t0 = now()
-    for i in range(n):
-        name = f"{prefix}-{i}"
-        r = s.put(f"{api}/meshes/{MESH}/dataplanes/{name}", data=json.dumps(dp_body(name, i)), timeout=30)
-        r.raise_for_status()
-    return now() - t0
+    return put_floor(api, MESH, prefix, n, dp_body)
 
 
 def path_floor_noop(api: str, prefix: str, n: int) -> float:

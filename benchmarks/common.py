@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support.kuma_cp import Toolchain, free_port  # noqa: E402  (tests/ is on sys.path now)
 
 __all__ = ["Toolchain", "free_port", "ROOT", "RESULTS", "VENV_BIN", "machine", "summary",
-           "write_json", "ansible_env", "now"]
+           "write_json", "ansible_env", "now", "count_dataplanes", "wipe_dataplanes", "put_floor"]
 
 
 # SIGTERM (a stopped `make bench`) unwinds like an exception: every finally block stops
@@ -107,3 +107,34 @@ def ansible_env(extra: dict | None = None) -> dict:
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+# The registration benchmarks' shared steps against a kuma-cp API (requests is imported here only when used).
+def count_dataplanes(api: str, mesh: str) -> int:
+    import requests
+    return requests.get(f"{api}/meshes/{mesh}/dataplanes?size=1", timeout=60).json()["total"]
+
+
+def wipe_dataplanes(api: str, mesh: str) -> None:
+    """Delete every Dataplane of the mesh (untimed) so each path starts from the same CP."""
+    import requests
+    s = requests.Session()
+    for _round in range(200):
+        items = s.get(f"{api}/meshes/{mesh}/dataplanes?size=1000", timeout=60).json()["items"]
+        if not items:
+            return
+        for it in items:
+            s.delete(f"{api}/meshes/{mesh}/dataplanes/{it['name']}", timeout=60)
+    raise RuntimeError("could not empty the mesh")
+
+
+def put_floor(api: str, mesh: str, prefix: str, n: int, body) -> float:
+    """The floor: N sequential PUTs of body(name, i) on one HTTP session; seconds."""
+    import requests
+    s = requests.Session()
+    s.headers["Content-Type"] = "application/json"
+    t0 = now()
+    for i in range(n):
+        name = f"{prefix}-{i}"
+        s.put(f"{api}/meshes/{mesh}/dataplanes/{name}", data=json.dumps(body(name, i)), timeout=60).raise_for_status()
+    return now() - t0
