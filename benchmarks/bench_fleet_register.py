@@ -158,6 +158,7 @@ def main() -> None:
         subprocess.run([str(tc.bin("kuma-cp")), "migrate", "up"], env=cp.env(), check=True, capture_output=True,
                        timeout=300)
     cp.start()
+    cp.ensure_mesh(MESH)  # kuma-cp creates the default mesh a moment after it is ready
     api, pid = cp.api_url, cp.proc.pid
     results: dict = {"machine": machine(), "sizes": sizes, "store": args.store, "runs": []}
     try:

@@ -246,6 +246,7 @@ def main() -> None:
 
     tc = Toolchain()
     cp = tc.control_plane().start()
+    cp.ensure_mesh(MESH)  # kuma-cp creates the default mesh a moment after it is ready
     api = cp.api_url
     results: dict = {"machine": machine(), "sizes": sizes, "ansible_sizes": ansible_sizes, "runs": []}
     try:
