@@ -66,7 +66,7 @@ def cp_usage(pid: int) -> dict:
     status = {}
     with open("/proc/%d/status" % pid) as handle:
         for line in handle:
-            key, _, value = line.partition(":")
+            key, value = (line.split(":", 1) + [""])[:2]
             status[key] = value.strip()
     return {"cpu_s": (int(fields[11]) + int(fields[12])) / CLK_TCK,
             "rss_mib": int(status["VmRSS"].split()[0]) / 1024, "hwm_mib": int(status["VmHWM"].split()[0]) / 1024}
