@@ -54,11 +54,7 @@ class Host:
         """The token on disk (the per-proxy file, else one in the old flat layout), or None."""
         for path in (self.token_path(name), self.token_dir(name)):
             if os.path.isfile(path):
-                try:
-                    with open(path) as handle:
-                        return handle.read().strip()
-                except OSError:
-                    return None
+                return self.read(path).strip() or None
         return None
 
     # -- systemd ---------------------------------------------------------------------------
