@@ -82,7 +82,7 @@ groups:
   returned: success
   type: dict
 binaries:
-  description: Which of kuma-cp, kuma-dp and envoy the release has (C(<prefix>/<version>/bin)), sorted.
+  description: Which of kuma-cp, kuma-dp, envoy and kumactl the release has (C(<prefix>/<version>/bin)), sorted.
   returned: success
   type: list
   elements: str
@@ -106,7 +106,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-BINARIES = ("kuma-cp", "kuma-dp", "envoy")
+BINARIES = ("kuma-cp", "kuma-dp", "envoy", "kumactl")
 
 
 def read_user(name):

@@ -258,10 +258,30 @@ def test_release_downloaded_once_into_the_versioned_cache():
     cached = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "releases", "2.14.3", os.path.basename(archive))
     with open(cached, "rb") as got, open(archive + ".sha256") as want:
         assert hashlib.sha256(got.read()).hexdigest() == want.read().split()[0]
-    for name in ("cp", "app-vm"):
+    for name, binary in (("cp", "kuma-cp"), ("app-vm", "kuma-dp")):
         host = vm(name)
         assert host.file("/opt/kuma/current").linked_to == "/opt/kuma/2.14.3"
-        assert "2.14.3" in host.check_output("/opt/kuma/current/bin/kuma-dp version")
+        assert "2.14.3" in host.check_output("/opt/kuma/current/bin/%s version" % binary)
+
+
+def test_each_host_has_only_the_binaries_it_runs():
+    """Issue 23 item 3: a control plane gets kuma-cp and kumactl, a data-plane host kuma-dp and
+    Envoy (kumactl only with a transparent proxy: molecule/tproxy needs it); each binary whole
+    (it runs) and no staging directory left behind."""
+    wanted = {"cp": ["kuma-cp", "kumactl"]}
+    for name in EXPECTED["present"]:
+        wanted[name] = ["envoy", "kuma-dp"]
+    for name, binaries in wanted.items():
+        host = vm(name)
+        release = host.file("/opt/kuma/current").linked_to
+        assert sorted(host.file(release + "/bin").listdir()) == sorted(binaries), name
+        assert not host.file(release + "/.incoming").exists, name
+        for binary in binaries:
+            if binary != "envoy":
+                assert host.run("%s/bin/%s version" % (release, binary)).rc == 0, (name, binary)
+        assert host.file("/usr/local/bin/kumactl").exists == ("kumactl" in binaries), name
+        if "envoy" in binaries:
+            assert host.run("/opt/kuma/current/bin/envoy --version").rc == 0, name
 
 
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
