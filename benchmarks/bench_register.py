@@ -187,49 +187,49 @@ def path_kumactl(kumactl: Path, api: str, prefix: str, n: int, tmp: Path) -> flo
     return now() - t0
 
 
-def _import_batch():
-    sys.path.insert(0, str(ROOT / "build" / "collections"))
-    sys.path.insert(0, str(ROOT / "benchmarks" / "candidates" / "library"))
-    import dataplane_batch  # type: ignore
-    return dataplane_batch.main
+def dataplanes_items(api: str, prefix: str, n: int) -> list[dict]:
+    """The N Dataplanes as items of the shipped kuma.universal.dataplanes (what the sidecar role sends)."""
+    return [{k: v for k, v in module_args(api, f"{prefix}-{i}", i).items() if k not in ("api_url", "state")}
+            for i in range(n)]
 
 
-def path_batch_inproc(api: str, prefix: str, n: int, expect_changed: bool = True) -> float:
-    """Candidate: the N Dataplanes in one module run (shared client), in-process."""
+def path_dataplanes_inproc(api: str, prefix: str, n: int, expect_changed: bool = True) -> float:
+    """kuma.universal.dataplanes: the N Dataplanes in one module run (one client), main() in-process."""
     from ansible.module_utils.testing import patch_module_args
 
-    main = _import_batch()
-    items = [{k: v for k, v in module_args(api, f"{prefix}-{i}", i).items() if k != "api_url"} for i in range(n)]
+    sys.path.insert(0, str(ROOT / "build" / "collections"))
+    from ansible_collections.kuma.universal.plugins.modules import dataplanes  # type: ignore
+
+    items = dataplanes_items(api, prefix, n)
     out = io.StringIO()
     t0 = now()
     with patch_module_args({"api_url": api, "dataplanes": items}), contextlib.redirect_stdout(out):
         try:
-            main()
+            dataplanes.main()
         except SystemExit:
             pass
     elapsed = now() - t0
     res = json.loads(out.getvalue())
-    if res.get("failed") or sum(r["changed"] for r in res["results"]) != (n if expect_changed else 0):
-        raise RuntimeError(f"batch candidate: {res.get('msg')}")
+    if res.get("failed") or len(res["created"]) + len(res["updated"]) != (n if expect_changed else 0):
+        raise RuntimeError(f"dataplanes: {res.get('msg')}")
     return elapsed
 
 
-def path_batch_ansible(api: str, prefix: str, n: int, tmp: Path) -> float:
-    """Candidate: one Ansible task (one fork/exec) registering the N Dataplanes."""
-    items = [{k: v for k, v in module_args(api, f"{prefix}-{i}", i).items() if k != "api_url"} for i in range(n)]
-    pb = tmp / "batch.yml"
+def path_dataplanes_ansible(api: str, prefix: str, n: int, tmp: Path) -> float:
+    """kuma.universal.dataplanes through ansible-playbook: one task (one fork/exec) for the N Dataplanes."""
+    pb = tmp / "dataplanes.yml"
     pb.write_text(json.dumps([{
-        "name": "Batch candidate", "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "tasks": [{"name": "Register N in one task", "dataplane_batch": {"api_url": api, "dataplanes": items}}],
+        "name": "Register N in one task", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [{"name": "Register N in one task",
+                   "kuma.universal.dataplanes": {"api_url": api, "dataplanes": dataplanes_items(api, prefix, n)}}],
     }]))
-    env = ansible_env({"ANSIBLE_PYTHON_INTERPRETER": str(VENV_BIN / "python"),
-                       "ANSIBLE_LIBRARY": str(ROOT / "benchmarks" / "candidates" / "library")})
+    env = ansible_env({"ANSIBLE_PYTHON_INTERPRETER": str(VENV_BIN / "python")})
     t0 = now()
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(pb)],
                           capture_output=True, text=True, env=env, timeout=3600, check=False)
     elapsed = now() - t0
     if proc.returncode != 0:
-        raise RuntimeError(f"batch playbook failed:\n{proc.stdout[-3000:]}")
+        raise RuntimeError(f"dataplanes playbook failed:\n{proc.stdout[-3000:]}")
     return elapsed
 
 
@@ -270,8 +270,8 @@ def main() -> None:
                     ("module_inproc", lambda p: path_module_inproc(api, p, n, True)),
                     ("ansible", lambda p: path_ansible(api, p, n, tmp)),
                     ("kumactl", lambda p: path_kumactl(tc.bin("kumactl"), api, p, n, tmp)),
-                    ("batch_inproc", lambda p: path_batch_inproc(api, p, n)),
-                    ("batch_ansible", lambda p: path_batch_ansible(api, p, n, tmp)),
+                    ("dataplanes_inproc", lambda p: path_dataplanes_inproc(api, p, n)),
+                    ("dataplanes_ansible", lambda p: path_dataplanes_ansible(api, p, n, tmp)),
                     ("floor_again", lambda p: path_floor(api, p, n)),
                 ]
                 for path, fn in plan:
@@ -291,10 +291,10 @@ def main() -> None:
                         record("module_inproc", path_module_inproc(api, prefix, n, False), "noop")
                     elif path == "ansible":
                         record("ansible", path_ansible(api, prefix, n, tmp), "noop")
-                    elif path == "batch_inproc":
-                        record("batch_inproc", path_batch_inproc(api, prefix, n, False), "noop")
-                    elif path == "batch_ansible":
-                        record("batch_ansible", path_batch_ansible(api, prefix, n, tmp), "noop")
+                    elif path == "dataplanes_inproc":
+                        record("dataplanes_inproc", path_dataplanes_inproc(api, prefix, n, False), "noop")
+                    elif path == "dataplanes_ansible":
+                        record("dataplanes_ansible", path_dataplanes_ansible(api, prefix, n, tmp), "noop")
                 if "ansible_ping" not in skip and n in ansible_sizes:
                     record("ansible_ping", path_ansible_ping(n, tmp), "noop")
                     record("ansible_ping0", path_ansible_ping(0, tmp), "fixed")

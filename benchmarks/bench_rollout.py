@@ -110,7 +110,9 @@ def inventory(tmp: Path, hosts: list[str], replicas: int, kuma_archive: str, ext
     inv = {
         "all": {
             "vars": {
-                "ansible_connection": "community.docker.docker",
+                # community.docker.docker that also records the bytes of each file put on a host
+                # (benchmarks/connection_plugins/counted_docker.py): bytes sent per host.
+                "ansible_connection": "counted_docker",
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "install_source": "archive",
                 "install_archive": kuma_archive,
@@ -147,8 +149,12 @@ EXTRA_ENV: dict = {}
 
 def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
     # profile_tasks (ansible.posix, in the ansible package) on every run, baseline included.
+    puts = log.with_suffix(".puts")
+    puts.unlink(missing_ok=True)
     env = ansible_env({"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
                        "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "300",
+                       "ANSIBLE_CONNECTION_PLUGINS": str(ROOT / "benchmarks" / "connection_plugins"),
+                       "BENCH_PUT_LOG": str(puts),
                        "ANSIBLE_CONFIG": str(TREE / "ansible.cfg"),
                        "ANSIBLE_COLLECTIONS_PATH": str(TREE / "build" / "collections"), **EXTRA_ENV})
     t0 = now()
@@ -160,11 +166,30 @@ def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
                           "unreachable": int(m.group(4)), "failed": int(m.group(5)), "skipped": int(m.group(6))}
              for m in RECAP.finditer(proc.stdout)}
     top = [{"task": m.group(1).strip(), "seconds": float(m.group(2))} for m in PROFILE.finditer(proc.stdout)]
+    sent, archives = sent_bytes(puts)
     return {"seconds": seconds, "rc": proc.returncode, "recap": recap, "slowest_tasks": top,
+            # Every file put on each host (module payloads included), and the release's share of
+            # it (.tar.gz: the whole release archive, or the per-binary archives).
+            "bytes_sent_per_host": sent, "archive_bytes_per_host": archives,
+            # The install role's tasks, summed wall time (profile_tasks: one figure per task, all hosts).
+            "install_tasks_s": round(sum(t["seconds"] for t in top if t["task"].startswith("kuma.universal.install :")), 2),
             "changed": sum(v["changed"] for v in recap.values()),
             "tasks_ok": sum(v["ok"] for v in recap.values()),
             # Tasks executed on each host (ok counts changed ones too; skipped ones are not run).
             "tasks_per_host": {h: v["ok"] + v["failed"] for h, v in recap.items()}}
+
+
+def sent_bytes(puts: Path) -> tuple[dict, dict]:
+    """{host: bytes} of every file put on each host, and of the .tar.gz files among them."""
+    sent: dict = {}
+    archives: dict = {}
+    if puts.exists():
+        for line in puts.read_text().splitlines():
+            host, size, path = line.split(" ", 2)
+            sent[host] = sent.get(host, 0) + int(size)
+            if path.endswith(".tar.gz"):
+                archives[host] = archives.get(host, 0) + int(size)
+    return sent, archives
 
 
 def online_count(cp: str) -> int:
@@ -321,7 +346,8 @@ def main() -> None:
             TREE = ROOT
             before["tree"] = str(before_tree)
             if "rerun" in before:
-                print(f"  before: first {before['first']['seconds']:.1f}s  rerun {before['rerun']['seconds']:.1f}s "
+                print(f"  before: first {before['first']['seconds']:.1f}s (install tasks {before['first']['install_tasks_s']}s, "
+                      f"archive bytes per host {before['first']['archive_bytes_per_host']})  rerun {before['rerun']['seconds']:.1f}s "
                       f"ping {before['baseline_s']:.1f}s  rerun/ping {before['rerun_over_baseline']:.2f}  "
                       f"tasks per host {before['rerun']['tasks_per_host']}", flush=True)
         row = run_cell(img, kuma_archive, h, r, logs, extra, args.timeout)
@@ -340,7 +366,8 @@ def main() -> None:
                       f"ping {c['baseline_s']:.1f}s", flush=True)
         out["cells"].append(row)
         if "rerun" in row:
-            print(f"  first {row['first']['seconds']:.1f}s  rerun {row['rerun']['seconds']:.1f}s "
+            print(f"  first {row['first']['seconds']:.1f}s (install tasks {row['first']['install_tasks_s']}s, "
+                  f"archive bytes per host {row['first']['archive_bytes_per_host']})  rerun {row['rerun']['seconds']:.1f}s "
                   f"(changed={row['rerun']['changed']})  ping {row['baseline_s']:.1f}s  "
                   f"rerun/ping {row['rerun_over_baseline']:.2f}  online {row['online_after_first']}  "
                   f"tasks per host {row['rerun']['tasks_per_host']}", flush=True)

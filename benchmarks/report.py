@@ -49,8 +49,8 @@ def register_section(reg: dict, out: list[str]) -> None:
         "ansible_ping0": "ansible-playbook, 0 items (fixed start-up, total)",
         "kumactl": "(c) one `kumactl apply` per Dataplane",
         "floor_again": "(b') floor again, end of the run (drift)",
-        "batch_inproc": "candidate: one module run for N Dataplanes, in-process",
-        "batch_ansible": "candidate: one Ansible task for N Dataplanes (batch module)",
+        "dataplanes_inproc": "kuma.universal.dataplanes: one module run for N Dataplanes, in-process",
+        "dataplanes_ansible": "kuma.universal.dataplanes: one Ansible task for N Dataplanes",
     }
     by = {}
     for r in reg["runs"]:
@@ -282,17 +282,17 @@ def goals_section(reg: dict | None, ro: dict | None, dp: dict | None, out: list[
         by = {(r["n"], r["path"], r["kind"]): r["per_entity_ms"] for r in reg["runs"]}
         for n in reg["sizes"]:
             fl, an, ia = by.get((n, "floor", "create")), by.get((n, "ansible", "create")), by.get((n, "module_inproc", "create"))
-            kc, ba = by.get((n, "kumactl", "create")), by.get((n, "batch_ansible", "create"))
+            kc, ba = by.get((n, "kumactl", "create")), by.get((n, "dataplanes_ansible", "create"))
             if fl and an:
                 out.append(f"| (a) within 1.5x of the floor (b), N={n} | Ansible loop {an / fl:.0f}x ({ms(an)} vs {ms(fl)} ms); "
-                           f"module in-process {ia / fl:.1f}x" + (f"; batch candidate through Ansible {ba / fl:.1f}x" if ba else "")
+                           f"module in-process {ia / fl:.1f}x" + (f"; `dataplanes` through Ansible {ba / fl:.1f}x" if ba else "")
                            + f" | {'yes' if an / fl <= 1.5 else 'no'} |")
             elif fl and ia:
                 out.append(f"| (a) within 1.5x of the floor (b), N={n} | module in-process {ia / fl:.1f}x (Ansible loop not run at this N)"
-                           + (f"; batch candidate through Ansible {ba / fl:.1f}x" if ba else "") + " | - |")
+                           + (f"; `dataplanes` through Ansible {ba / fl:.1f}x" if ba else "") + " | - |")
             if kc and an:
                 out.append(f"| (a) at least 5x cheaper than (c), N={n} | kumactl / Ansible loop = {kc / an:.2f}x; "
-                           f"kumactl / module in-process = {kc / ia:.0f}x" + (f"; kumactl / batch candidate = {kc / ba:.0f}x" if ba else "")
+                           f"kumactl / module in-process = {kc / ia:.0f}x" + (f"; kumactl / `dataplanes` = {kc / ba:.0f}x" if ba else "")
                            + f" | {'yes' if kc / an >= 5 else 'no'} |")
     if ro:
         ok = [c for c in ro["cells"] if "rerun" in c]
@@ -348,7 +348,7 @@ def current_section(reg: dict | None, ro: dict | None, dp: dict | None, out: lis
         by = {(r["n"], r["path"], r["kind"]): r["per_entity_ms"] for r in reg["runs"]}
         n = max(reg["sizes"])
         fl = by.get((n, "floor", "create"))
-        for path, label in (("batch_ansible", "registration, one Ansible task for the N Dataplanes (batch module)"),
+        for path, label in (("dataplanes_ansible", "registration, one Ansible task for the N Dataplanes (`kuma.universal.dataplanes`)"),
                             ("ansible", "registration, one Ansible task per Dataplane (the role's first form)"),
                             ("kumactl", "registration, one `kumactl apply` per Dataplane")):
             v = by.get((n, path, "create"))
@@ -419,9 +419,9 @@ def plot(reg: dict | None, ro: dict | None, dp: dict | None) -> Path:
         ax.text(0.5, 0.5, "rollout not run", ha="center")
     ax = axes[1]
     if reg:
-        paths = ["floor", "module_inproc", "ansible", "kumactl", "ansible_ping", "batch_ansible"]
+        paths = ["floor", "module_inproc", "ansible", "kumactl", "ansible_ping", "dataplanes_ansible"]
         labels = ["floor (b)", "module\nin-process", "Ansible\nloop (a)", "kumactl\napply (c)", "Ansible ping\n(per item)",
-                  "candidate:\nbatch, 1 task"]
+                  "dataplanes,\n1 task"]
         width = 0.8 / len(reg["sizes"])
         for k, n in enumerate(reg["sizes"]):
             vals = []
@@ -480,6 +480,37 @@ def fleet_register_section(out: list[str]) -> None:
     out.append("")
 
 
+def ship_section(out: list[str]) -> None:
+    """Issue 23 item 3: what the first run ships to each host, before and after, in one invocation."""
+    d = load("rollout_ship")
+    rows = [c for c in (d or {}).get("cells", []) if "first" in c and "first" in c.get("before", {})]
+    if not rows:
+        return
+    m = d["machine"]
+    out += ["## First run: what each host is sent (issue 23 item 3)
+",
+            f"`bench_rollout.py --label rollout_ship --before-tree`: each cell on fresh containers, first with "
+            f"{d.get('before_tree') or 'the older commit'} (the whole release archive to every host, unpacked there), "
+            f"then {m.get('git_head', '?')} (each host only the per-binary archives of what it runs). Bytes: every "
+            "file the connection put on the host, counted by `benchmarks/connection_plugins/counted_docker.py`; "
+            "release = the `.tar.gz` files among them. Install tasks: the install role's tasks, summed wall time "
+            f"(profile_tasks). Load average at start {m['loadavg_at_start']}.\n",
+            "| cell | host | release MB sent (before -> after) | all MB sent (before -> after) | first run s (before -> after) "
+            "| install tasks s (before -> after) |", "|---|---|---:|---:|---:|---:|"]
+    mb = 1e6
+    for c in rows:
+        b, a = c["before"]["first"], c["first"]
+        hosts = sorted(a.get("bytes_sent_per_host", {}), key=lambda h: (not h.endswith("-cp"), h))
+        # The control plane, then the first data-plane host (the others get the same).
+        for h in [x for x in hosts if x.endswith("-cp")] + [x for x in hosts if not x.endswith("-cp")][:1]:
+            out.append(f"| {c['hosts']}x{c['replicas']} | {'control plane' if h.endswith('-cp') else 'data plane'} | "
+                       f"{b['archive_bytes_per_host'].get(h, 0) / mb:.1f} -> {a['archive_bytes_per_host'].get(h, 0) / mb:.1f} | "
+                       f"{b['bytes_sent_per_host'].get(h, 0) / mb:.1f} -> {a['bytes_sent_per_host'].get(h, 0) / mb:.1f} | "
+                       f"{b['seconds']:.1f} -> {a['seconds']:.1f} ({a['seconds'] / b['seconds'] - 1:+.0%}) | "
+                       f"{b['install_tasks_s']:.1f} -> {a['install_tasks_s']:.1f} |")
+    out.append("")
+
+
 def render() -> tuple[str, tuple]:
     reg, ro, dp = load("register"), load("rollout"), load("dataplane")
     any_ = reg or ro or dp
@@ -509,6 +540,7 @@ def render() -> tuple[str, tuple]:
     if dp:
         dp_section(dp, out)
     fleet_register_section(out)
+    ship_section(out)
     if ro:
         # bench_rollout.py --before-tree / --ab-env: the same cells with an older tree or a candidate.
         before_after_section(ro, out)

@@ -6,7 +6,7 @@
 #                               kuma-dp start/memory, rollout on 1:1,2:1,4:1,1:3,1:6 (hosts:replicas)
 #   BENCH_MODE=full             the Ansible loop at N=500 too, and the full rollout grid
 #                               1,2,4,8 hosts x 1,3,6 replicas
-#   BENCH_ONLY=register,fleet_register,dataplane,rollout   run a subset (the report uses what is there)
+#   BENCH_ONLY=register,fleet_register,dataplane,rollout,rollout_ship   run a subset (the report uses what is there)
 #   BENCH_ROLLOUT_CELLS="H:R,..."           an explicit rollout grid
 #   BENCH_ARCHIVE=<what>                    first move the current JSON of the stages that will run
 #                                           into results/history/<date>-<what>/ (with a copy of
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 MODE="${BENCH_MODE:-quick}"
-ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout}"
+ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout,rollout_ship}"
 PY=.venv/bin/python
 RES=benchmarks/results
 mkdir -p "$RES/raw"
@@ -88,6 +88,19 @@ if [ -n "$roll_cells" ]; then
 else
   stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5
 fi
+
+# Issue 23 item 3: what the first run sends each host, the whole release (SHIP_BEFORE, the last
+# commit before per-binary shipping) against the work tree, on the same cells in one invocation.
+case ",$ONLY," in
+  *,rollout_ship,*)
+    before_dir=$(mktemp -d /tmp/kb-before-XXXXXX)
+    git archive "${SHIP_BEFORE:-c3a7430}" | tar -x -C "$before_dir"
+    mkdir -p "$before_dir/build/collections/ansible_collections/kuma"
+    ln -s "$before_dir" "$before_dir/build/collections/ansible_collections/kuma/universal"
+    stage rollout_ship bench_rollout.py --label rollout_ship --cells "${SHIP_CELLS:-1:1,8:1}" --before-tree "$before_dir"
+    rm -rf "$before_dir"
+    ;;
+esac
 
 (cd benchmarks && "../$PY" report.py)
 log "bench: results in $RES/results.md and $RES/bench.png"
