@@ -18,8 +18,10 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -145,6 +147,7 @@ RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 
 
 EXTRA_ENV: dict = {}
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
@@ -157,10 +160,19 @@ def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
                        "BENCH_PUT_LOG": str(puts),
                        "ANSIBLE_CONFIG": str(TREE / "ansible.cfg"),
                        "ANSIBLE_COLLECTIONS_PATH": str(TREE / "build" / "collections"), **EXTRA_ENV})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = now()
-    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
-                          capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    with subprocess.Popen([str(VENV_BIN / "ansible-playbook"), "-i", str(inv), str(play)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
+        sampler = TreeMemory(child.pid)
+        sampler.start()
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        finally:
+            sampler.stop()
+        proc = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     seconds = now() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
                           "unreachable": int(m.group(4)), "failed": int(m.group(5)), "skipped": int(m.group(6))}
@@ -168,8 +180,13 @@ def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
     top = [{"task": m.group(1).strip(), "seconds": float(m.group(2))} for m in PROFILE.finditer(proc.stdout)]
     sent, archives = sent_bytes(puts)
     return {"seconds": seconds, "rc": proc.returncode, "recap": recap, "slowest_tasks": top,
+            # The controller: CPU seconds of ansible-playbook and every process it forked (user + system),
+            # and the peak of their summed resident memory (sampled every 0.2 s).
+            "controller_cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+            "controller_peak_rss_mib": round(sampler.peak_kib / 1024, 1),
+            "forks": int(env.get("ANSIBLE_FORKS", "10")),
             # Every file put on each host (module payloads included), and the release's share of
-            # it (.tar.gz: the whole release archive, or the per-binary archives).
+            # it (.gz: the whole release archive, or the compressed binaries).
             "bytes_sent_per_host": sent, "archive_bytes_per_host": archives,
             # The install role's tasks, summed wall time (profile_tasks: one figure per task, all hosts).
             "install_tasks_s": round(sum(t["seconds"] for t in top if t["task"].startswith("kuma.universal.install :")), 2),
@@ -179,15 +196,50 @@ def playbook(inv: Path, play: Path, log: Path, timeout: float) -> dict:
             "tasks_per_host": {h: v["ok"] + v["failed"] for h, v in recap.items()}}
 
 
+class TreeMemory(threading.Thread):
+    """Peak summed RSS (KiB) of a process and its descendants, sampled from /proc."""
+
+    def __init__(self, root: int, every: float = 0.2):
+        super().__init__(daemon=True)
+        self.root, self.every, self.peak_kib = root, every, 0
+        self.done = threading.Event()
+
+    def sample(self) -> int:
+        parent, rss = {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parent[int(entry)], rss[int(entry)] = int(fields[1]), int(fields[21]) * PAGE_KIB
+        tree, grew = {self.root}, True
+        while grew:
+            more = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+            tree |= more
+            grew = bool(more)
+        return sum(rss.get(pid, 0) for pid in tree)
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.peak_kib = max(self.peak_kib, self.sample())
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=5)
+
+
 def sent_bytes(puts: Path) -> tuple[dict, dict]:
-    """{host: bytes} of every file put on each host, and of the .tar.gz files among them."""
+    """{host: bytes} of every file put on each host, and of the .gz files among them (the release)."""
     sent: dict = {}
     archives: dict = {}
     if puts.exists():
         for line in puts.read_text().splitlines():
             host, size, path = line.split(" ", 2)
             sent[host] = sent.get(host, 0) + int(size)
-            if path.endswith(".tar.gz"):
+            if path.endswith(".gz"):
                 archives[host] = archives.get(host, 0) + int(size)
     return sent, archives
 
@@ -248,6 +300,7 @@ def unit_start_samples(cp: str, host: str, name: str, samples: int) -> list[floa
 
 
 UNIT_SAMPLES = 0
+RERUN_FORKS: list[int] = []
 
 
 def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, extra: dict,
@@ -280,6 +333,16 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             row["online_after_first"] = online_count(f"{PREFIX}-cp")
             row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
             row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
+            # The same re-run and ping at other fork counts (issue 23: the default 10 and 32).
+            for forks in RERUN_FORKS:
+                EXTRA_ENV["ANSIBLE_FORKS"] = str(forks)
+                try:
+                    again = playbook(inv, deploy, logs / f"{tag}-rerun-f{forks}.log", timeout)
+                    ping_f = playbook(inv, ping, logs / f"{tag}-ping-f{forks}.log", timeout)
+                finally:
+                    del EXTRA_ENV["ANSIBLE_FORKS"]
+                row.setdefault("rerun_at_forks", {})[str(forks)] = {
+                    "rerun": again, "ping": ping_f, "rerun_over_ping": again["seconds"] / ping_f["seconds"]}
             if UNIT_SAMPLES and n_hosts == 1 and replicas == 1:
                 try:
                     row["unit_start_to_online_s"] = unit_start_samples(
@@ -320,6 +383,8 @@ def main() -> None:
                     help="a collection tree of an older commit (git archive <commit> | tar -x -C DIR, with "
                          "DIR/build/collections/ansible_collections/kuma/universal -> DIR): every cell runs "
                          "with it first (row['before']), then with the work tree, on fresh containers")
+    ap.add_argument("--rerun-forks", default="",
+                    help="comma list of fork counts: each cell also re-runs (and pings) with ANSIBLE_FORKS set to each")
     ap.add_argument("--label", default="rollout")
     args = ap.parse_args()
     if args.cells:
@@ -330,6 +395,7 @@ def main() -> None:
     EXTRA_ENV.update(json.loads(args.env))
     global UNIT_SAMPLES, TREE
     UNIT_SAMPLES = args.unit_samples
+    RERUN_FORKS.extend(int(f) for f in args.rerun_forks.split(",") if f)
     before_tree = Path(args.before_tree).resolve() if args.before_tree else None
 
     img, kuma_archive = image(), archive()

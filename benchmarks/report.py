@@ -487,13 +487,12 @@ def ship_section(out: list[str]) -> None:
     if not rows:
         return
     m = d["machine"]
-    out += ["## First run: what each host is sent (issue 23 item 3)
-",
+    out += ["## First run: what each host is sent (issue 23 item 3)\n",
             f"`bench_rollout.py --label rollout_ship --before-tree`: each cell on fresh containers, first with "
             f"{d.get('before_tree') or 'the older commit'} (the whole release archive to every host, unpacked there), "
-            f"then {m.get('git_head', '?')} (each host only the per-binary archives of what it runs). Bytes: every "
+            f"then {m.get('git_head', '?')} (each host only the compressed binaries it runs). Bytes: every "
             "file the connection put on the host, counted by `benchmarks/connection_plugins/counted_docker.py`; "
-            "release = the `.tar.gz` files among them. Install tasks: the install role's tasks, summed wall time "
+            "release = the `.gz` files among them. Install tasks: the install role's tasks, summed wall time "
             f"(profile_tasks). Load average at start {m['loadavg_at_start']}.\n",
             "| cell | host | release MB sent (before -> after) | all MB sent (before -> after) | first run s (before -> after) "
             "| install tasks s (before -> after) |", "|---|---|---:|---:|---:|---:|"]
@@ -508,6 +507,36 @@ def ship_section(out: list[str]) -> None:
                        f"{b['bytes_sent_per_host'].get(h, 0) / mb:.1f} -> {a['bytes_sent_per_host'].get(h, 0) / mb:.1f} | "
                        f"{b['seconds']:.1f} -> {a['seconds']:.1f} ({a['seconds'] / b['seconds'] - 1:+.0%}) | "
                        f"{b['install_tasks_s']:.1f} -> {a['install_tasks_s']:.1f} |")
+    out.append("")
+
+
+def fleet_rollout_section(out: list[str]) -> None:
+    """Issue 23 items 1 and 2: the 32-host and 8x6 cells, the re-run against the ping play at 10 and 32 forks."""
+    d = load("rollout_fleet")
+    rows = [c for c in (d or {}).get("cells", []) if "rerun" in c]
+    if not rows:
+        return
+    m = d["machine"]
+    out += ["## A fleet: 32 hosts, and 8 hosts x 6 replicas (issue 23 items 1 and 2)\n",
+            f"`bench_rollout.py --label rollout_fleet`: fresh containers per cell, commit {m.get('git_head', '?')}, "
+            f"load average at start {m['loadavg_at_start']}. The first run and the no-op re-run at the default forks "
+            "(10, ansible.cfg), then the re-run and the ping play again at 32 forks. Controller: CPU seconds of "
+            "ansible-playbook and its forks, and the peak of their summed RSS. Goal: a no-op re-run within 4x of the "
+            "ping play.\n",
+            "| cell | forks | first run s | no-op re-run s (changed) | ping s | re-run / ping | tasks per host on the re-run "
+            "| controller CPU s / peak RSS MiB, first run | same, re-run |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in rows:
+        tasks = sorted(set(c["rerun"].get("tasks_per_host", {}).values()))
+        span = f"{tasks[0]}-{tasks[-1]}" if tasks and tasks[0] != tasks[-1] else (str(tasks[0]) if tasks else "?")
+        first, rerun = c["first"], c["rerun"]
+        out.append(f"| {c['hosts']}x{c['replicas']} | {rerun.get('forks', 10)} | {first['seconds']:.1f} | "
+                   f"{rerun['seconds']:.1f} ({rerun['changed']}) | {c['baseline_s']:.2f} | {c['rerun_over_baseline']:.1f}x | "
+                   f"{span} | {first.get('controller_cpu_s', 0):.0f} / {first.get('controller_peak_rss_mib', 0):.0f} | "
+                   f"{rerun.get('controller_cpu_s', 0):.0f} / {rerun.get('controller_peak_rss_mib', 0):.0f} |")
+        for forks, f in sorted(c.get("rerun_at_forks", {}).items()):
+            out.append(f"| {c['hosts']}x{c['replicas']} | {forks} | - | {f['rerun']['seconds']:.1f} ({f['rerun']['changed']}) | "
+                       f"{f['ping']['seconds']:.2f} | {f['rerun_over_ping']:.1f}x | - | - | "
+                       f"{f['rerun'].get('controller_cpu_s', 0):.0f} / {f['rerun'].get('controller_peak_rss_mib', 0):.0f} |")
     out.append("")
 
 
@@ -541,6 +570,7 @@ def render() -> tuple[str, tuple]:
         dp_section(dp, out)
     fleet_register_section(out)
     ship_section(out)
+    fleet_rollout_section(out)
     if ro:
         # bench_rollout.py --before-tree / --ab-env: the same cells with an older tree or a candidate.
         before_after_section(ro, out)

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 MODE="${BENCH_MODE:-quick}"
-ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout,rollout_ship}"
+ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout,rollout_fleet,rollout_ship}"
 PY=.venv/bin/python
 RES=benchmarks/results
 mkdir -p "$RES/raw"
@@ -88,6 +88,9 @@ if [ -n "$roll_cells" ]; then
 else
   stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5
 fi
+
+# Issue 23 items 1 and 2: 32 hosts x 1 replica and 8 hosts x 6, the re-run also at 32 forks.
+stage rollout_fleet bench_rollout.py --label rollout_fleet --cells "${FLEET_CELLS:-32:1,8:6}" --rerun-forks 32
 
 # Issue 23 item 3: what the first run sends each host, the whole release (SHIP_BEFORE, the last
 # commit before per-binary shipping) against the work tree, on the same cells in one invocation.

@@ -1,6 +1,6 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kuma.universal.release_components: one small archive per Kuma binary, cut on the controller
+"""kuma.universal.release_components: one compressed file per Kuma binary, cut on the controller
 from the release archive, so that the install role ships each host only the binaries it runs.
 Runs in the controller process: no module, no connection (the logic: module_utils/_release.py)."""
 

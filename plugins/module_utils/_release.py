@@ -1,21 +1,23 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A Kuma release archive cut into one small archive per binary, on the controller.
+"""A Kuma release archive cut into one compressed file per binary, on the controller.
 
 A data-plane host runs kuma-dp and Envoy, a control plane kuma-cp (and kumactl): the install
 role ships each host only those (issue 23 item 3) instead of the whole release (about 120 MB
 compressed, 400 MB unpacked). The release archive is read once per controller and version;
-each binary goes into ``<dest>/<sha256 of the archive, 20 hex>/<binary>.tar.gz`` (one member,
-the binary, mode 0755), and ``manifest.json`` beside them records the sha256 of each binary
-(which the host checks after unpacking) and of each small archive (checked here on every use,
-so a truncated or altered cache entry is rebuilt, never shipped)."""
+each binary goes, gzip-compressed, into ``<dest>/<sha256 of the archive, 20 hex>/<binary>.gz``,
+and ``manifest.json`` beside them records the sha256 of each binary (which the host checks as it
+unpacks it) and of each compressed file (checked here on every use, so a truncated or altered
+cache entry is cut again, never shipped)."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import re
+import shutil
 import tarfile
 import tempfile
 
@@ -50,6 +52,10 @@ class _Hashing:
         return data
 
 
+def compressed_name(name):
+    return name + ".gz"
+
+
 def _read_manifest(path):
     try:
         with open(path) as src:
@@ -74,32 +80,28 @@ def _write_atomic(directory, name, write):
 
 
 def _usable(directory, name, entry):
-    """Whether the cached small archive of a binary is there, whole and as recorded."""
-    path = os.path.join(directory, name + ".tar.gz")
+    """Whether the cached compressed binary is there, whole and as recorded."""
+    path = os.path.join(directory, compressed_name(name))
     return (isinstance(entry, dict) and {"sha256", "archive_sha256", "size"} <= set(entry)
             and os.path.isfile(path) and file_sha256(path) == entry["archive_sha256"])
 
 
 def _cut(release, member, directory, name, compresslevel):
-    """One binary of the open release archive into <directory>/<name>.tar.gz; its manifest entry."""
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = member.size, 0o755, member.mtime
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
+    """One binary of the open release archive into <directory>/<name>.gz; its manifest entry."""
     hashing = _Hashing(release.extractfile(member))
 
     def write(out):
-        with tarfile.open(fileobj=out, mode="w:gz", compresslevel=compresslevel) as small:
-            small.addfile(info, hashing)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=compresslevel, mtime=member.mtime) as small:
+            shutil.copyfileobj(hashing, small, _CHUNK)
 
-    _write_atomic(directory, name + ".tar.gz", write)
-    path = os.path.join(directory, name + ".tar.gz")
+    _write_atomic(directory, compressed_name(name), write)
+    path = os.path.join(directory, compressed_name(name))
     return {"sha256": hashing.digest.hexdigest(), "size": member.size,
             "archive_sha256": file_sha256(path), "archive_bytes": os.path.getsize(path)}
 
 
 def components(archive, dest, names, build=True, compresslevel=6):
-    """The small archive of each binary in names, cut from the release archive on first use.
+    """The compressed file of each binary in names, cut from the release archive on first use.
 
     Returns (directory, {name: {path, sha256, size, archive_sha256, archive_bytes}}, built):
     built lists the binaries cut in this call. With build=False nothing is written: built lists
@@ -137,5 +139,5 @@ def components(archive, dest, names, build=True, compresslevel=6):
             json.dumps({"archive": os.path.basename(archive), "binaries": merged}, indent=1, sort_keys=True).encode()))
         binaries = merged
     ready = [n for n in wanted if n in binaries and (n not in todo or build)]
-    result = {n: dict(binaries[n], path=os.path.join(directory, n + ".tar.gz")) for n in ready}
+    result = {n: dict(binaries[n], path=os.path.join(directory, compressed_name(n))) for n in ready}
     return directory, result, todo

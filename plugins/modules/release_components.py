@@ -6,17 +6,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: release_components
-short_description: Cut a Kuma release archive into one small archive per binary, on the controller
+short_description: Cut a Kuma release archive into one compressed file per binary, on the controller
 version_added: 0.1.0
 description:
   - A data-plane host runs kuma-dp and Envoy, a control plane kuma-cp (and kumactl). The install role
     (C(kuma.universal.install)) runs this action once per batch of hosts, then ships each host only the
-    small archives of the binaries it runs (C(install_components)) instead of the whole release.
+    compressed binaries it runs (C(install_components), through M(kuma.universal.install_binaries)) instead of the
+    whole release.
   - Reads the release archive (C(<dir>/bin/<binary>) members, the layout of Kuma's releases) once per
-    controller and archive, and writes C(<binary>.tar.gz) (one member, mode 0755) under
+    controller and archive, and writes each binary gzip-compressed, C(<binary>.gz), under
     C(<dest>/<first 20 hex of the archive's sha256>/), with C(manifest.json) recording the sha256 of each
-    binary (the install role checks it on the host after unpacking) and of each small archive (checked here
-    on every use: a truncated or altered cache entry is cut again, never shipped).
+    binary (checked on the host as it is decompressed) and of each compressed file (checked here
+    on every use, so a truncated or altered cache entry is cut again, never shipped).
   - Refuses, naming it, an unknown binary, a release archive that is missing or unreadable, and a binary
     the archive lacks.
   - An action plugin that runs on the controller only (no connection to the host).
@@ -49,7 +50,7 @@ options:
     choices: [kuma-cp, kuma-dp, envoy, kumactl]
     required: true
   dest:
-    description: Absolute path of the controller directory that keeps the small archives (created 0755).
+    description: Absolute path of the controller directory that keeps the compressed binaries (created 0755).
     type: path
     required: true
 notes:
@@ -57,7 +58,7 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Cut the release into one archive per binary
+- name: Cut the release into one compressed file per binary
   kuma.universal.release_components:
     archive: /srv/kuma/kuma-2.14.3-linux-amd64.tar.gz
     components: [kuma-dp, envoy]
@@ -67,18 +68,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 dir:
-  description: The directory of the small archives of this release archive.
+  description: The directory of the compressed binaries of this release archive.
   returned: success
   type: str
 components:
   description:
     - For each binary of O(components) that is cut (all of them, outside check mode) C(path) (its small
-      archive), C(sha256) and C(size) of the binary, C(archive_sha256) and C(archive_bytes) of the small archive.
+      compressed file), C(sha256) and C(size) of the binary, C(archive_sha256) and C(archive_bytes) of the compressed file.
   returned: success
   type: dict
   sample:
     kuma-dp:
-      path: /root/.cache/kuma-universal/releases/components/0d6c.../kuma-dp.tar.gz
+      path: /root/.cache/kuma-universal/releases/components/0d6c.../kuma-dp.gz
       sha256: 5f1e...
       size: 85741730
       archive_sha256: 9a07...

@@ -14,8 +14,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Not against the API (no connection options, not in the action group): host modules run on a
 # managed host - dataplane_proxies (files and units), install_probe, control_plane_probe and
 # control_plane_status (read-only: what the install and control_plane roles compare, the leader
-# gauge on the diagnostics port); controller planning - rollout_plan (deploy_mesh's roll-out settings).
-HOST_MODULES = ["control_plane_probe", "control_plane_status", "dataplane_proxies", "install_probe", "rollout_plan"]
+# gauge on the diagnostics port), install_binaries (the install role's staging and placing);
+# controller planning - rollout_plan (deploy_mesh's roll-out settings), release_components (the
+# release cut into one archive per binary).
+HOST_MODULES = ["control_plane_probe", "control_plane_status", "dataplane_proxies", "install_binaries", "install_probe",
+                "release_components", "rollout_plan"]
 MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "modules"))
                  if f.endswith(".py") and not f.startswith("_") and f[:-3] not in HOST_MODULES)
 
