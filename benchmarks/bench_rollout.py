@@ -401,7 +401,9 @@ def main() -> None:
     img, kuma_archive = image(), archive()
     logs = ROOT / "benchmarks" / "results" / "raw" / args.label
     logs.mkdir(parents=True, exist_ok=True)
-    out = {"machine": machine(), "image": img, "before_tree": str(before_tree or ""), "cells": [], "extra_vars": extra, "extra_env": EXTRA_ENV,
+    out = {"machine": machine(), "image": img, "before_tree": str(before_tree or ""),
+           # The commit the before tree was exported from (benchmarks/run.sh sets it).
+           "before_commit": os.environ.get("BENCH_BEFORE_COMMIT", ""), "cells": [], "extra_vars": extra, "extra_env": EXTRA_ENV,
            "grid": [f"{h}x{r}" for h, r in cells]}
     for h, r in cells:
         print(f"cell {h} hosts x {r} replicas", flush=True)

@@ -489,10 +489,11 @@ def ship_section(out: list[str]) -> None:
     m = d["machine"]
     out += ["## First run: what each host is sent (issue 23 item 3)\n",
             f"`bench_rollout.py --label rollout_ship --before-tree`: each cell on fresh containers, first with "
-            f"{d.get('before_tree') or 'the older commit'} (the whole release archive to every host, unpacked there), "
-            f"then {m.get('git_head', '?')} (each host only the compressed binaries it runs). Bytes: every "
-            "file the connection put on the host, counted by `benchmarks/connection_plugins/counted_docker.py`; "
-            "release = the `.gz` files among them. Install tasks: the install role's tasks, summed wall time "
+            f"{d.get('before_commit') or 'SHIP_BEFORE (benchmarks/run.sh: c3a7430 unless set)'} (the whole release archive to "
+            f"every host, unpacked there), then {m.get('git_head', '?')} (each host only the compressed binaries it runs). "
+            "Bytes: every file the connection put on the host, counted by "
+            "`benchmarks/connection_plugins/counted_docker.py` (with pipelining, module payloads go over stdin and are not "
+            "files); release = the `.gz` files among them. Install tasks: the install role's tasks, summed wall time "
             f"(profile_tasks). Load average at start {m['loadavg_at_start']}.\n",
             "| cell | host | release MB sent (before -> after) | all MB sent (before -> after) | first run s (before -> after) "
             "| install tasks s (before -> after) |", "|---|---|---:|---:|---:|---:|"]

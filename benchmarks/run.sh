@@ -100,7 +100,8 @@ case ",$ONLY," in
     git archive "${SHIP_BEFORE:-c3a7430}" | tar -x -C "$before_dir"
     mkdir -p "$before_dir/build/collections/ansible_collections/kuma"
     ln -s "$before_dir" "$before_dir/build/collections/ansible_collections/kuma/universal"
-    stage rollout_ship bench_rollout.py --label rollout_ship --cells "${SHIP_CELLS:-1:1,8:1}" --before-tree "$before_dir"
+    BENCH_BEFORE_COMMIT="${SHIP_BEFORE:-c3a7430}" \
+      stage rollout_ship bench_rollout.py --label rollout_ship --cells "${SHIP_CELLS:-1:1,8:1}" --before-tree "$before_dir"
     rm -rf "$before_dir"
     ;;
 esac
