@@ -71,22 +71,32 @@ def _owned(host, hostvars):
     return out
 
 
+def _message(key, what, variable, hosts):
+    first, second = sorted(str(h) for h in hosts)
+    return ("%s is planned on %s and on %s (control plane %s): names come from the short host name; "
+            "give one of them a name: in %s (or rename the host)" % (what, first, second, key[0], variable))
+
+
 def sidecar_name_collisions(host, hostvars, hosts):
-    """The filter: see plugins/filter/sidecar_name_collisions.yml."""
+    """The filter: see plugins/filter/sidecar_name_collisions.yml. host is one host (its collisions with
+    hosts) or a list of hosts (every collision among them, each pair of hosts and name once: one pass,
+    so that a play checks all its hosts once instead of each host against all)."""
+    if isinstance(host, (list, tuple)):
+        owner, problems = {}, []
+        for one in host:
+            for key, what, variable in _owned(one, hostvars):
+                if key in owner and owner[key] != one:
+                    problems.append(_message(key, what, variable, (owner[key], one)))
+                owner.setdefault(key, one)
+        return problems
     others = {}
     for other in hosts or []:
         if other == host:
             continue
         for key, _what, _variable in _owned(other, hostvars):
             others.setdefault(key, other)
-    problems = []
-    for key, what, variable in _owned(host, hostvars):
-        if key in others:
-            first, second = sorted([str(host), str(others[key])])
-            problems.append("%s is planned on %s and on %s (control plane %s): names come from the short host name; "
-                            "give one of them a name: in %s (or rename the host)"
-                            % (what, first, second, key[0], variable))
-    return problems
+    return [_message(key, what, variable, (host, others[key])) for key, what, variable in _owned(host, hostvars)
+            if key in others]
 
 
 class FilterModule:

@@ -143,6 +143,24 @@ def test_zone_proxies_that_collide_are_refused():
         "host name; give one of them a name: in kuma_zone_proxies (or rename the host)"]
 
 
+def test_a_list_of_hosts_gives_every_collision_once_in_one_pass():
+    named = dict(WEB, name="web", replicas=1)
+    hostvars = {"web1.eu": planned("web1.eu", [WEB], host_short="web1"),
+                "web1.us": planned("web1.us", [WEB], host_short="web1"),
+                "a": planned("a", [named]), "b": planned("b", [named]), "c": planned("c", [dict(named, mesh="m2")]),
+                "web2": planned("web2", [WEB]), "none": {}}
+    hosts = list(hostvars)
+    everything = sidecar_name_collisions(hosts, hostvars, hosts)
+    assert [e.split(" (")[0] for e in everything] == [
+        "Dataplane web-web1-0 of mesh default is planned on web1.eu and on web1.us",
+        "Dataplane web-web1-1 of mesh default is planned on web1.eu and on web1.us",
+        "Dataplane web-0 of mesh default is planned on a and on b"]
+    # The same messages as asking host by host, each pair once.
+    one_by_one = {m for h in hosts for m in sidecar_name_collisions(h, hostvars, hosts)}
+    assert set(everything) == one_by_one
+    assert sidecar_name_collisions(["web2", "c", "none"], hostvars, hosts) == []
+
+
 def test_hosts_without_a_plan_are_skipped():
     assert sidecar_name_collisions("a", {"a": planned("a", [WEB]), "b": {}}, ["a", "b", "c"]) == []
 
