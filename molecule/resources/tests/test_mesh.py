@@ -285,6 +285,32 @@ def test_each_host_has_only_the_binaries_it_runs():
 
 
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+def test_an_install_cut_off_on_the_host_is_finished_by_the_next_run():
+    """What a host that crashed while writing kuma-dp has (none in bin/, a partial one in .incoming/):
+    the next run clears the staging directory, puts the whole, checked kuma-dp in place, and restarts
+    nothing (the running proxy kept its binary)."""
+    import subprocess
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    host = vm("backend-vm")
+    release = host.file("/opt/kuma/current").linked_to
+    want = host.check_output("sha256sum %s/bin/kuma-dp", release).split()[0]
+    pid = host.check_output("systemctl show -p MainPID --value kuma-dp@backend-backend-vm-0")
+    host.run_test("mkdir -m 0700 {0}/.incoming && head -c 1000000 {0}/bin/kuma-dp > {0}/.incoming/kuma-dp "
+                  "&& rm {0}/bin/kuma-dp".format(release))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"),
+                          "--limit", "cp,backend-vm"], env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    block = run.stdout.split("Ship this host's binaries, check them and put them in place]", 1)[1].split("TASK [", 1)[0]
+    assert "changed: [backend-vm]" in block, block
+    assert host.check_output("sha256sum %s/bin/kuma-dp", release).split()[0] == want
+    assert not host.file(release + "/.incoming").exists
+    assert host.check_output("systemctl show -p MainPID --value kuma-dp@backend-backend-vm-0") == pid
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 def test_port_collision_refused_before_any_change():
     """A second service whose inbound lands on redis replica 5's port: the playbook must
     stop in the preflight, name both proxies and the port, and leave the host untouched."""
