@@ -74,3 +74,28 @@ attributes:
     support: full
     platforms: posix
 """
+
+    # Actions that run on the controller only (no connection to a host); check mode is each one's own.
+    CONTROLLER_ACTION = r"""
+options: {}
+attributes:
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: all
+    details:
+      - Runs on the controller only.
+"""
+
+    # Modules that change a managed host (files, units); check and diff mode are each one's own.
+    HOST_MODULE = r"""
+options: {}
+attributes:
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""

@@ -21,6 +21,8 @@ description:
     (with O(restart_on_new_token)) its token changed.
 author:
   - kuma.universal contributors (@kuma-universal)
+extends_documentation_fragment:
+  - kuma.universal.attributes.HOST_MODULE
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -35,10 +37,6 @@ attributes:
   idempotent:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 options:
   step:
     description:

@@ -19,6 +19,8 @@ description:
   - A binary already in C(bin/) with the wanted sha256 is left alone (the install role sends only the binaries its probe found missing).
 author:
   - kuma.universal contributors (@kuma-universal)
+extends_documentation_fragment:
+  - kuma.universal.attributes.HOST_MODULE
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
@@ -34,10 +36,6 @@ attributes:
   idempotent:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 options:
   release_dir:
     description: The release's directory on the host, C(<kuma_prefix>/<kuma_version>).
@@ -81,16 +79,10 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.kuma.universal.plugins.module_utils._release import file_sha256 as sha256
+
 INCOMING = ".incoming"
 CHUNK = 1 << 20
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as src:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def needed(release_dir, binaries):

@@ -23,21 +23,14 @@ description:
   - An action plugin that runs on the controller only (no connection to the host).
 author:
   - kuma.universal contributors (@kuma-universal)
+extends_documentation_fragment:
+  - kuma.universal.attributes.CONTROLLER_ACTION
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - Writes nothing in check mode; RV(cut) lists what would be cut.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
-    details:
-      - Runs on the controller only.
 options:
   archive:
     description: Absolute path of the Kuma release archive (C(.tar.gz)) on the controller.

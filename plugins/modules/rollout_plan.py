@@ -21,6 +21,8 @@ description:
     in check mode too (it changes nothing on any host).
 author:
   - kuma.universal contributors (@kuma-universal)
+extends_documentation_fragment:
+  - kuma.universal.attributes.CONTROLLER_ACTION
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -28,15 +30,6 @@ attributes:
     details:
       - Changes nothing on any host. Writes the controller-side plan in check mode too, so that a check run
         batches the hosts the same way.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
-    details:
-      - Runs on the controller only.
 options:
   serial:
     description: C(kuma_rollout_serial) of each data-plane host (host name to value).
