@@ -16,7 +16,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # control_plane_status (read-only: what the install and control_plane roles compare, the leader
 # gauge on the diagnostics port), install_binaries (the install role's staging and placing);
 # controller planning - rollout_plan (deploy_mesh's roll-out settings), release_components (the
-# release cut into one archive per binary).
+# release cut into one compressed file per binary).
 HOST_MODULES = ["control_plane_probe", "control_plane_status", "dataplane_proxies", "install_binaries", "install_probe",
                 "release_components", "rollout_plan"]
 MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "modules"))
