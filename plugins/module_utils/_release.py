@@ -25,7 +25,7 @@ BINARIES = ("kuma-cp", "kuma-dp", "envoy", "kumactl")
 MANIFEST = "manifest.json"
 # <top directory>/bin/<binary>: the layout of Kuma's release archives (kuma-<version>/bin/...).
 _MEMBER = re.compile(r"^(?:\./)?[^/]+/bin/([^/]+)$")
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
 
 
 class ReleaseError(Exception):
@@ -35,7 +35,7 @@ class ReleaseError(Exception):
 def file_sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as src:
-        for chunk in iter(lambda: src.read(_CHUNK), b""):
+        for chunk in iter(lambda: src.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -92,7 +92,7 @@ def _cut(release, member, directory, name, compresslevel):
 
     def write(out):
         with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=compresslevel, mtime=member.mtime) as small:
-            shutil.copyfileobj(hashing, small, _CHUNK)
+            shutil.copyfileobj(hashing, small, CHUNK)
 
     _write_atomic(directory, compressed_name(name), write)
     path = os.path.join(directory, compressed_name(name))

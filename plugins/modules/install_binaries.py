@@ -79,10 +79,9 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kuma.universal.plugins.module_utils._release import file_sha256 as sha256
+from ansible_collections.kuma.universal.plugins.module_utils._release import CHUNK, file_sha256 as sha256
 
 INCOMING = ".incoming"
-CHUNK = 1 << 20
 
 
 def needed(release_dir, binaries):
