@@ -17,6 +17,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import get_or as _get
+from ansible_collections.kuma.universal.plugins.module_utils._gateway import wanted_permissions
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items import sidecar_dataplanes, sidecar_tokens
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import HOST_LABEL, MANAGED_BY
 
@@ -92,6 +93,18 @@ def sidecar_batch_changed(instances, registered=None, tokens=None):
     return False
 
 
+def sidecar_gateways(hosts, hostvars):
+    """The filter: see plugins/filter/sidecar_gateways.yml."""
+    planned = [(_get(plan_of(hostvars, host), "zone", ""), _get(plan_of(hostvars, host), "instances", []))
+               for host in hosts or [] if _get(_get(hostvars, host, {}), "sidecar_plan") is not None]
+    gateways = {}
+    for (mesh, gateway, service), zones in sorted(wanted_permissions(planned).items()):
+        item = gateways.setdefault((mesh, gateway), {"mesh": mesh, "gateway": gateway, "services": [], "zones": []})
+        item["services"].append(service)
+        item["zones"] = sorted(set(item["zones"]) | set(zones))
+    return list(gateways.values())
+
+
 def sidecar_batch_tokens(tokens):
     """The filter: see plugins/filter/sidecar_batch_tokens.yml."""
     out = []
@@ -103,4 +116,4 @@ def sidecar_batch_tokens(tokens):
 class FilterModule:
     def filters(self):
         return {"sidecar_batches": sidecar_batches, "sidecar_batch_changed": sidecar_batch_changed,
-                "sidecar_batch_tokens": sidecar_batch_tokens}
+                "sidecar_batch_tokens": sidecar_batch_tokens, "sidecar_gateways": sidecar_gateways}

@@ -26,6 +26,8 @@ per change, shown by the modules (and in --diff, which compares the 3.x entity):
   several), the port name the MeshService targets.
 - an outbound by tags {kuma.io/service: S} becomes backendRef {kind: MeshService, name: S,
   port: P}, P the port of the MeshService S (resolve_outbounds reads it from the CP).
+- a DELEGATED gateway (an edge beside its kuma-dp, _gateway.py) becomes an ordinary Dataplane
+  without inbounds, labelled SERVICE_LABEL with its gateway tag's service; a BUILTIN one is refused.
 - advertisedAddress and probes are refused (3.x removed them: the proxies must reach the
   address itself); metrics is dropped with a line (MeshMetric carries it); reachableServices
   becomes reachableBackends refs of kind MeshService.
@@ -44,7 +46,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
-    BACKEND_REF, GATEWAY, TRANSPARENT_PROXYING, Dataplane,
+    BACKEND_REF, TRANSPARENT_PROXYING, Dataplane,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import LOOPBACK
@@ -124,6 +126,8 @@ class Kuma3Dataplane:
         origin = {}
         for i, item in enumerate(dp.inbound):
             self.inbound.append(self._inbound(i, item, origin))
+        if dp.gateway:
+            self._gateway(origin)
         for key, value in (dp.labels or {}).items():
             if key in self.labels and self.labels[key] != value:
                 self.errors.append("labels[%r]: %r differs from the inbound tag's %r (%s); Kuma 3 keeps one "
@@ -145,6 +149,26 @@ class Kuma3Dataplane:
                     self.errors.append("outbound[%d].tags: %s: Kuma 3 routes an outbound to a MeshService by name "
                                        "only; give backend_ref for a subset" % (i, ", ".join(extra)))
                 self.outbound_services.append((i, tags[SERVICE_TAG]))
+
+    def _gateway(self, origin):
+        """Kuma 3 removed gateway Dataplanes: a DELEGATED one (an edge beside its kuma-dp) becomes an
+        ordinary Dataplane without inbounds, named by the label its gateway tag had; its edge's listen
+        ports were never inbounds. The builtin gateway (MeshGateway) has no Kuma 3 form."""
+        gateway_type = self.dp.gateway.get("type", "DELEGATED")
+        if gateway_type != "DELEGATED":
+            self.errors.append("gateway.type: %s: Kuma 3 removed the builtin gateway (MeshGateway); run an edge "
+                               "proxy beside an ordinary Dataplane (the sidecar role's kuma_sidecars[].gateway)"
+                               % gateway_type)
+            return
+        tags = dict(self.dp.gateway.get("tags") or {})
+        service = tags.pop(SERVICE_TAG, None)
+        if service:
+            self.labels[SERVICE_LABEL] = service
+            self.translations.append("gateway (DELEGATED, %s: %s) -> an ordinary Dataplane labelled %s: %s (Kuma 3 "
+                                     "removed delegated gateways; the edge's listen ports are not inbounds)"
+                                     % (SERVICE_TAG, service, SERVICE_LABEL, service))
+        for key, value in sorted(tags.items()):
+            self._tag_label("gateway", key, value, origin)
 
     def _inbound(self, index, item, origin):
         where = "inbound[%d]" % index
@@ -203,8 +227,6 @@ class Kuma3Dataplane:
             networking["outbound"] = [self._outbound_json(i, item, outbound_ports) for i, item in enumerate(dp.outbound)]
         if dp.transparent_proxying:
             networking["transparentProxying"] = self._tproxy_json()
-        if dp.gateway:
-            networking["gateway"] = emit(dp.gateway, GATEWAY)
         body = {"type": "Dataplane", "mesh": dp.mesh, "name": dp.name}
         if self.labels:
             body["labels"] = dict(self.labels)

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Internal: the host side of kuma.universal.dataplane_proxies - one converge of a host's kuma-dp
-proxies (their files, token files, environment files and kuma-dp@ instances), what differs fixed
-unless in check mode, with a diff; and the prune of the proxies that left. Not a public interface.
+proxies (their files, token files, environment files and kuma-dp@ instances, and the Envoy edge
+of a gateway: kuma-edge@), what differs fixed unless in check mode, with a diff; and the prune of
+the proxies (and edges) that left. Not a public interface.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
+from ansible_collections.kuma.universal.plugins.module_utils._gateway import EDGE_DIR, edge_paths
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import name_problem, zone_resource_json
 
 
 UNIT = "kuma-dp@%s.service"
+EDGE_UNIT = "kuma-edge@%s.service"
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
 
 
@@ -65,26 +68,28 @@ class Host:
                                   files=self.files)
         return out
 
-    def unit_states(self, names):
-        """{name: (ActiveState, UnitFileState)} in one systemctl call."""
+    def unit_states(self, names, unit=UNIT):
+        """{name: (ActiveState, UnitFileState)} of the instances of unit (kuma-dp@ or kuma-edge@), one call."""
         if not names:
             return {}
-        out = self.systemctl("show", "--property=Id,ActiveState,UnitFileState", *[UNIT % n for n in names])
+        prefix = unit.split("%s")[0]
+        out = self.systemctl("show", "--property=Id,ActiveState,UnitFileState", *[unit % n for n in names])
         states = {}
         for block in out.strip().split("\n\n"):
             props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-            unit = props.get("Id", "")
-            if unit.startswith("kuma-dp@") and unit.endswith(".service"):
-                states[unit[len("kuma-dp@"):-len(".service")]] = (props.get("ActiveState"), props.get("UnitFileState"))
+            unit_id = props.get("Id", "")
+            if unit_id.startswith(prefix) and unit_id.endswith(".service"):
+                states[unit_id[len(prefix):-len(".service")]] = (props.get("ActiveState"), props.get("UnitFileState"))
         return states
 
-    def loaded_instances(self):
-        out = self.systemctl("list-units", "--all", "--plain", "--no-legend", "--type=service", "kuma-dp@*")
+    def loaded_instances(self, unit=UNIT):
+        prefix = unit.split("%s")[0]
+        out = self.systemctl("list-units", "--all", "--plain", "--no-legend", "--type=service", prefix + "*")
         names = []
         for line in out.splitlines():
-            unit = line.split()[0] if line.split() else ""
-            if unit.startswith("kuma-dp@") and unit.endswith(".service"):
-                names.append(unit[len("kuma-dp@"):-len(".service")])
+            unit_id = line.split()[0] if line.split() else ""
+            if unit_id.startswith(prefix) and unit_id.endswith(".service"):
+                names.append(unit_id[len(prefix):-len(".service")])
         return names
 
     # -- files -----------------------------------------------------------------------------
@@ -192,6 +197,27 @@ class Host:
             else:
                 kept.append(name)
         return kept
+
+    def installed_edges(self):
+        """The Envoy edges on the host (kuma-edge@ units and configurations), names as installed()."""
+        names = set(self.loaded_instances(EDGE_UNIT))
+        try:
+            names.update(f[:-5] for f in os.listdir(os.path.join(self.p["config_dir"], EDGE_DIR))
+                         if f.endswith(".json"))
+        except FileNotFoundError:
+            pass
+        return sorted(n for n in names if not name_problem(n))
+
+    def prune_edges(self, wanted, only=None):
+        """Stop and remove the edges whose proxy left or no longer has one (wanted: names with an edge;
+        only: when given, the names whose edges may go - the wanted proxies, with prune off)."""
+        stale = [n for n in self.installed_edges() if n not in wanted and (only is None or n in only)]
+        if stale and not self.check:
+            self.systemctl("disable", "--now", *[EDGE_UNIT % n for n in stale])
+        for name in stale:
+            for path in edge_paths(self.p["config_dir"], name).values():
+                self.remove(path)
+        return stale
 
     def env_value(self, name, key):
         try:
@@ -302,7 +328,8 @@ class Host:
                                 "root", "root", 0o644) or changed
             if changed or everything:
                 restart.append(name)
-        if unit_changed and not self.check:
+        edge_restart, edge_unit_changed = self.edges([x for x in proxies if x.get("edge")])
+        if (unit_changed or edge_unit_changed) and not self.check:
             self.systemctl("daemon-reload")
         states = self.unit_states([x["name"] for x in proxies])
         running = [x["name"] for x in proxies if states.get(x["name"], (None, None))[0] == "active"]
@@ -316,4 +343,69 @@ class Host:
                 self.systemctl("restart", "--no-block", *[UNIT % n for n in restart])
             if start:
                 self.systemctl("start", *[UNIT % n for n in start])
+        restart += self.run_edges([x["name"] for x in proxies if x.get("edge")], edge_restart)
         return restart, start, enable
+
+    # -- Envoy edges of gateways (module_utils/_gateway.py) -------------------------------------
+    def edges(self, proxies):
+        """Write the edges' files where they differ: (names to restart, whether the edge unit changed).
+        A changed configuration is checked by Envoy (--mode validate) before it replaces the one in use."""
+        p = self.p
+        if not proxies:
+            return [], False
+        user = p["user"]
+        unit_changed = False
+        if p["edge_unit"] is not None:
+            unit_changed = self.file(p["edge_unit_path"], p["edge_unit"], "root", "root", 0o644)
+        self.directory(os.path.join(p["config_dir"], EDGE_DIR), "root", user, 0o750)
+        restart = []
+        for proxy in proxies:
+            edge, paths = proxy["edge"], edge_paths(p["config_dir"], proxy["name"])
+            changed = False
+            if edge.get("certificate"):
+                changed = self.file(paths["certificate"], edge["certificate"].strip() + "\n", "root", "root", 0o644)
+                changed = self.file(paths["key"], edge["key"].strip() + "\n", user, user, 0o600, secret=True) or changed
+            else:
+                for key in ("certificate", "key"):
+                    self.remove(paths[key])
+            current = self.read(paths["config"])
+            if current != edge["config"] and not self.check:
+                self.validate_edge(proxy["name"], edge["config"])
+            changed = self.file(paths["config"], edge["config"], "root", user, 0o640) or changed
+            if changed or unit_changed:
+                restart.append(proxy["name"])
+        return restart, unit_changed
+
+    def validate_edge(self, name, config):
+        """Envoy's own check of a new edge configuration, before it is written; fails naming the edge."""
+        fd, tmp = tempfile.mkstemp(dir=os.path.join(self.p["config_dir"], EDGE_DIR), prefix=".%s." % name,
+                                   suffix=".json")
+        try:
+            os.write(fd, to_bytes(config))
+            os.close(fd)
+            rc, out, err = self.module.run_command([self.p["edge_envoy"], "--mode", "validate", "-c", tmp,
+                                                    "--disable-hot-restart", "--log-level", "error"])
+        finally:
+            os.unlink(tmp)
+        if rc != 0:
+            self.module.fail_json(msg="edge of %s: Envoy refused its configuration (nothing replaced): %s"
+                                  % (name, (err or out).strip()[-2000:]), files=self.files)
+
+    def run_edges(self, names, restart):
+        """Every edge enabled and running; the ones whose files changed restarted. Returns the restarted
+        as kuma-edge@<name>."""
+        states = self.unit_states(names, EDGE_UNIT)
+        running = [n for n in names if states.get(n, (None, None))[0] == "active"]
+        restart = [n for n in restart if n in running]
+        start = [n for n in names if n not in running]
+        enable = [n for n in names if states.get(n, (None, None))[1] != "enabled"]
+        if enable or start:
+            self.files.extend(EDGE_UNIT % n for n in sorted(set(enable + start)))
+        if not self.check:
+            if enable:
+                self.systemctl("enable", *[EDGE_UNIT % n for n in enable])
+            if restart:
+                self.systemctl("restart", *[EDGE_UNIT % n for n in restart])
+            if start:
+                self.systemctl("start", *[EDGE_UNIT % n for n in start])
+        return ["kuma-edge@%s" % n for n in restart]

@@ -159,7 +159,10 @@ def readiness(client):
         name = mesh.get("name")
         for dp in client.list("/meshes/%s/dataplanes" % quote_segment(name)):
             managed = (dp.get("labels") or {}).get(MANAGED_BY) == "ansible"
-            findings += [dict(f, handled=managed and f["check"] in HANDLED_BY_COLLECTION)
+            # The collection's own edge gateways (DELEGATED) are registered as ordinary Dataplanes on 3.x.
+            delegated = ((dp.get("networking") or {}).get("gateway") or {}).get("type", "DELEGATED") == "DELEGATED"
+            findings += [dict(f, handled=managed and (f["check"] in HANDLED_BY_COLLECTION
+                                                      or (f["check"] == "gateway" and delegated)))
                          for f in check_dataplane(name, dp)]
         for kind in sorted(LEGACY_KINDS):
             if kind not in types:

@@ -122,6 +122,12 @@ def _target(path, desired, base_body, equal, what):
     return Target(what, path, fields, fields_of, body_for, equal, sorted(desired or {}), what)
 
 
+def resource_target(path, desired, base_body, what):
+    """The converge Target of one policy-like resource as kuma.universal.resource compares it (desired:
+    labels and spec; None to delete it), for modules that write resources of their own."""
+    return _target(path, desired, base_body, _resource_equal, what)
+
+
 # Mesh keys Kuma 3 removed: the CP accepts and drops them, so the module refuses them instead.
 # Each with what replaces it (KUMA-3.md 1.3).
 MESH_KEYS_REMOVED_IN_3 = {

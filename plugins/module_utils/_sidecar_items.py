@@ -10,6 +10,9 @@ public interface.
 
 from __future__ import annotations
 
+import json
+
+from ansible_collections.kuma.universal.plugins.module_utils._gateway import edge_config, edge_tls
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import (
     DATAPLANE_FIELDS, DP_ARGS_ENV, METRICS_POLICY_PREFIX, METRICS_PORT_LABEL, TRANSPARENT_CONFIG,
@@ -42,11 +45,12 @@ def sidecar_dataplanes(instances):
 
 
 def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFIG, zone_proxies=None,
-                    zone_tokens=None):
+                    zone_tokens=None, config_dir="/etc/kuma/dp"):
     """The planned instances (then the planned zone proxies) as items of kuma.universal.dataplane_proxies, each
     with its new token when kuma.universal.dataplane_tokens or kuma.universal.zone_token issued one (tokens: a
     list of name and token; zone_tokens: the results of a kuma.universal.zone_token loop over the zone proxies).
-    The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment."""
+    The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment; a gateway
+    with edge: envoy its edge (the Envoy configuration, certificate and key; config_dir: the module's)."""
     # By mesh and name: the tokens of a whole batch (several hosts) can be given. A token without
     # a mesh matches the instance of that name.
     issued = {(t.get("mesh"), t["name"]): t["token"] for t in tokens or [] if t.get("token")}
@@ -61,6 +65,13 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
             item["token"] = token
         if inst.get("transparent"):
             item["env"] = {DP_ARGS_ENV: "--transparent-proxy-config %s" % transparent_config}
+        edge = inst.get("gateway_edge")
+        if edge and edge["edge"] == "envoy":
+            config = edge_config(inst["name"], edge, config_dir)
+            item["edge"] = {"config": json.dumps(config, indent=2, sort_keys=True) + "\n"}
+            tls = edge_tls(edge)
+            if tls:
+                item["edge"].update(certificate=tls["certificate"], key=tls["key"])
         out.append(item)
     for zone_proxy in zone_proxies or []:
         item = {"name": zone_proxy["name"], "readiness_port": zone_proxy["readiness_port"],

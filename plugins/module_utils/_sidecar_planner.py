@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
+from ansible_collections.kuma.universal.plugins.module_utils._gateway import GATEWAY_LABEL, parse_gateway, with_offset
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import (
     LEGACY_INBOUND_RE, LEGACY_OUTBOUND_RE, LEGACY_SERVICE_TAG, LOOPBACK,
 )
@@ -24,7 +25,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import SERV
 # What one item of kuma_sidecars may hold (the role's argument_specs say what each means).
 SIDECAR_KEYS = ("service", "replicas", "name", "mesh", "address", "advertised_address", "inbound", "outbound",
                 "tags", "labels", "admin_port", "readiness_port", "metrics_port", "port_stride", "metrics", "probes",
-                "transparent", "reachable_services")
+                "transparent", "reachable_services", "gateway")
 MANAGED_BY = "kuma.universal/managed-by"
 HOST_LABEL = "kuma.universal/host"
 # The MeshMetric port of a proxy, as a Dataplane label: one MeshMetric per port selects it (Kuma takes the
@@ -33,7 +34,7 @@ METRICS_PORT_LABEL = "kuma.universal/metrics-port"
 METRICS_POLICY_PREFIX = "kuma-universal-metrics-"
 # The fields of a planned instance that make its Dataplane (what the dataplanes module takes).
 DATAPLANE_FIELDS = ("name", "mesh", "address", "advertised_address", "inbound", "outbound", "admin_port",
-                    "labels", "metrics", "probes", "transparent_proxying")
+                    "labels", "metrics", "probes", "transparent_proxying", "gateway")
 # kuma-dp's flag for the transparent replica, in its environment file (the kuma-dp@ unit's ExecStart
 # ends with $KUMA_DP_ARGS, empty for every other proxy).
 DP_ARGS_ENV = "KUMA_DP_ARGS"
@@ -159,11 +160,30 @@ class Planner:
             if not isinstance(sidecar.get(key) or {}, dict):
                 self.errors.append("%s.%s: must be a dictionary" % (where, key))
         transparent = self._transparent(where, sidecar, replicas)
+        gateway = self._gateway(where, sidecar, transparent)
         if len(self.errors) > errors_before or replicas is None or stride is None:
             return
         prefix = str(sidecar["name"]) if sidecar.get("name") else "%s-%s" % (service, self.slug)
         for replica in range(replicas):
-            self._add_replica(where, sidecar, service, prefix, replica, replica * stride, transparent)
+            self._add_replica(where, sidecar, service, prefix, replica, replica * stride, transparent, gateway)
+
+    def _gateway(self, where, sidecar, transparent):
+        """An edge gateway (module_utils/_gateway.py): no inbound, explicit outbounds, routes to them."""
+        if sidecar.get("gateway") is None:
+            return None
+        if sidecar.get("inbound"):
+            self.errors.append("%s.inbound: a gateway takes no inbound (clients reach its edge on the listeners, "
+                               "which stay out of the mesh); remove %s.inbound or the gateway section" % (where, where))
+        if transparent:
+            self.errors.append("%s.transparent: a gateway reaches the services it routes to through its outbounds; "
+                               "set transparent: false" % where)
+        services = []
+        for item in sidecar.get("outbound") or []:
+            if isinstance(item, dict):
+                name = item.get("service") or (item.get("tags") or {}).get(SERVICE_TAG)
+                if name and str(name) not in services:
+                    services.append(str(name))
+        return parse_gateway(where, sidecar["gateway"], services, self.errors)
 
     def _transparent(self, where, sidecar, replicas):
         """transparent: true is one replica, without outbounds, and one sidecar per host (Kuma has one
@@ -200,7 +220,7 @@ class Planner:
                 self.transparent_where = where
         return True
 
-    def _add_replica(self, where, sc, service, prefix, replica, offset, transparent=False):
+    def _add_replica(self, where, sc, service, prefix, replica, offset, transparent=False, gateway=None):
         inst = _Instance("%s-%d" % (prefix, replica))
         errors = []
         common_tags = sc.get("tags") or {}
@@ -226,6 +246,12 @@ class Planner:
                     ports[key] = inst.take(base + offset, what)
         labels = dict(sc.get("labels") or {})
         labels.update({MANAGED_BY: "ansible", HOST_LABEL: self.host})
+        edge = None
+        if gateway is not None:
+            labels[GATEWAY_LABEL] = service
+            for listener in gateway["listeners"]:
+                inst.take(listener["port"] + offset, "edge listener port")
+            edge = with_offset(gateway, offset, self._outbound_ports(outbound))
         planned = {
             "name": inst.name, "service": service, "mesh": sc.get("mesh") or self.mesh, "replica": replica,
             "services": services or [service],
@@ -236,6 +262,9 @@ class Planner:
             "metrics_port": ports["metrics_port"],
             "labels": labels, "metrics": sc.get("metrics"), "probes": sc.get("probes"),
             "transparent": transparent, "transparent_proxying": None,
+            # A gateway's Dataplane (Kuma 2: DELEGATED; _kuma3 makes it an ordinary one) and its edge.
+            "gateway": {"type": "DELEGATED", "tags": {SERVICE_TAG: service}} if gateway is not None else None,
+            "gateway_edge": edge,
         }
         if transparent and None not in self.redirect_ports:
             # Envoy listens on both redirect ports: no other proxy of the host may take them.
@@ -260,6 +289,20 @@ class Planner:
         self.errors.extend(errors)
         self.taken.extend((port, what, inst.name) for port, what in inst.ports)
         self.instances.append(planned)
+
+    @staticmethod
+    def _outbound_ports(outbound):
+        """service -> loopback port of this replica's outbound to it (the first one)."""
+        ports = {}
+        for item in outbound:
+            name = item.get("service") or (item.get("tags") or {}).get(SERVICE_TAG)
+            port = item.get("port")
+            if port is None:
+                match = LEGACY_OUTBOUND_RE.match(str(item.get("interface", "")))
+                port = int(match.group("port")) if match else None
+            if name and port is not None:
+                ports.setdefault(str(name), int(port))
+        return ports
 
     def _inbound(self, inst, where, item, service, common_tags, offset, errors):
         if not isinstance(item, dict):
@@ -457,6 +500,7 @@ class Planner:
         self.check_ports()
         prune_types = (["dataplane"] if sidecars_managed else []) + (list(ZONE_PROXY_KINDS) if zone_proxies_managed else [])
         return {"instances": self.instances, "errors": self.errors, "zone_proxies": self.zone_proxies,
+                "zone": zone or "",
                 "transparent": [i["name"] for i in self.instances if i["transparent"]],
                 "exclude_inbound_ports": self.exclude_inbound_ports(),
                 "sidecars_managed": sidecars_managed, "prune_types": prune_types}
@@ -471,6 +515,8 @@ class Planner:
             for key in ("admin_port", "readiness_port", "metrics_port"):
                 if inst[key]:
                     ports.add(int(inst[key]))
+            for listener in (inst.get("gateway_edge") or {}).get("listeners", []):
+                ports.add(int(listener["port"]))
             if not inst["transparent"]:
                 for item in inst["inbound"]:
                     if item.get("port") is not None:

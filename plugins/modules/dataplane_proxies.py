@@ -89,6 +89,27 @@ options:
           - Settings of this proxy only, written after O(env) (a name given in both takes this value), for example
             C(KUMA_DP_ARGS) for the flags the P(kuma.universal.sidecar#role) role's unit passes to C(kuma-dp run).
         type: dict
+      edge:
+        description:
+          - The Envoy edge of a gateway (the P(kuma.universal.sidecar#role) role's C(kuma_sidecars[].gateway) with
+            C(edge=envoy)), run as C(kuma-edge@<name>) beside the proxy's C(kuma-dp@<name>). Its files are
+            C(<config_dir>/edge/<name>.json) (0640, group O(user)), C(.crt) (0644) and C(.key) (0600, owned by
+            O(user)). A changed configuration is checked by C(envoy --mode validate) before it replaces the one
+            in use; the edge restarts when one of its files or O(edge_unit) changed.
+          - With O(step=prune), an installed edge whose proxy left (or, with O(prune=false), whose wanted proxy has
+            no O(proxies[].edge) any more) is stopped, disabled and its files removed.
+        type: dict
+        suboptions:
+          config:
+            description: The static Envoy configuration (JSON text; the role's filter C(kuma.universal.sidecar_proxies) makes it).
+            type: str
+            required: true
+          certificate:
+            description: PEM certificate chain the edge presents to clients (TLS terminated at the edge).
+            type: str
+          key:
+            description: PEM private key of O(proxies[].edge.certificate); never shown (a diff says only that it changes).
+            type: str
   env:
     description:
       - Settings every proxy gets (C(KUMA_*) name to value), written into each environment file before the
@@ -150,6 +171,17 @@ options:
     type: list
     elements: path
     default: []
+  edge_unit:
+    description: Content of the edge template unit written to O(edge_unit_path) when some proxy has an edge.
+    type: str
+  edge_unit_path:
+    description: Path of the C(kuma-edge@) template unit.
+    type: path
+    default: /etc/systemd/system/kuma-edge@.service
+  edge_envoy:
+    description: The Envoy binary that checks a new edge configuration (C(--mode validate)).
+    type: path
+    default: /opt/kuma/current/bin/envoy
 notes:
   - Stopping a proxy waits for its Envoy to drain (the unit's C(TimeoutStopSec)); several stale proxies stop together.
 seealso:
@@ -199,8 +231,15 @@ pruned_meshes:
   returned: always
   type: list
   elements: str
+pruned_edges:
+  description: With O(step=prune), the edges (C(kuma-edge@<name>)) stopped and removed, by proxy name.
+  returned: step=prune
+  type: list
+  elements: str
 restarted:
-  description: The running proxies restarted because their settings, token, the unit or the CA changed (or that would be).
+  description:
+    - The running proxies restarted because their settings, token, the unit or the CA changed (or that would be).
+    - Restarted edges as C(kuma-edge@<name>).
   returned: step=converge
   type: list
   elements: str
@@ -235,6 +274,11 @@ def main():
                 "proxy_type": {"type": "str", "choices": ["dataplane", "ingress", "egress"], "default": "dataplane"},
                 "resource": {"type": "dict"},
                 "env": {"type": "dict"},
+                "edge": {"type": "dict", "options": {
+                    "config": {"type": "str", "required": True},
+                    "certificate": {"type": "str"},
+                    "key": {"type": "str", "no_log": True},
+                }, "required_together": [["certificate", "key"]]},
             }},
             "env": {"type": "dict", "default": {}},
             "prune": {"type": "bool", "default": True},
@@ -249,6 +293,9 @@ def main():
             "ca_cert": {"type": "str"},
             "restart_on_new_token": {"type": "bool", "default": True},
             "required_paths": {"type": "list", "elements": "path", "default": []},
+            "edge_unit": {"type": "str"},
+            "edge_unit_path": {"type": "path", "default": "/etc/systemd/system/kuma-edge@.service"},
+            "edge_envoy": {"type": "path", "default": "/opt/kuma/current/bin/envoy"},
         },
         supports_check_mode=True,
     )
@@ -262,8 +309,13 @@ def main():
     if module.params["step"] == "prune":
         installed = host.installed()
         stale, meshes, tokens = host.prune(installed, names)
-        result.update(installed=installed, pruned=stale, pruned_meshes=meshes, tokens=tokens)
-        changed = bool(stale)
+        edges = []
+        if "dataplane" in module.params["prune_types"]:
+            # An edge goes with its proxy (when that is pruned), or alone when its gateway lost the edge.
+            edges = host.prune_edges([x["name"] for x in proxies if x.get("edge")],
+                                     names if not module.params["prune"] else None)
+        result.update(installed=installed, pruned=stale, pruned_meshes=meshes, tokens=tokens, pruned_edges=edges)
+        changed = bool(stale or edges)
     else:
         restart, start, enable = host.converge(proxies)
         result.update(restarted=restart, started=start)

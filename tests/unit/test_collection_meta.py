@@ -38,7 +38,7 @@ def test_every_module_is_in_the_action_group():
         runtime = yaml.safe_load(handle)
     assert sorted(runtime["action_groups"]["kuma"]) == MODULES
     assert MODULES == ["dataplane", "dataplane_info", "dataplane_signing_key", "dataplane_token",
-                       "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "kuma3_readiness", "mesh", "resource",
+                       "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "gateway_permissions", "kuma3_readiness", "mesh", "resource",
                        "zone_token"]
 
 

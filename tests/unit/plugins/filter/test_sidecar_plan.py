@@ -68,7 +68,8 @@ def test_the_demo_plan():
                      "tags": {"kuma.io/service": "redis", "version": "7.0"}}],
         "outbound": [], "admin_port": None, "readiness_port": 9907, "metrics_port": None,
         "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm"},
-        "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None}
+        "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None,
+        "gateway": None, "gateway_edge": None}
 
 
 # -- readiness ports ---------------------------------------------------------------------------
@@ -301,7 +302,8 @@ def test_sidecar_settings_override_the_role_defaults():
 @pytest.mark.parametrize("empty,managed", [(None, False), ("", False), ([], True)])
 def test_no_sidecars_plan_nothing(empty, managed):
     assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": [],
-                           "zone_proxies": [], "sidecars_managed": managed, "prune_types": ["dataplane"] if managed else []}
+                           "zone_proxies": [], "zone": "", "sidecars_managed": managed,
+                           "prune_types": ["dataplane"] if managed else []}
 
 
 def test_a_list_is_required():

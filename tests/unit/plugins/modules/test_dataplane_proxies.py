@@ -20,21 +20,30 @@ USER = "root"  # the tests run as root; the role passes kuma-dp
 @pytest.fixture
 def host(tmp_path, monkeypatch):
     """systemctl as a recorder: units given in `active`/`enabled` report so."""
-    state = {"calls": [], "active": set(), "enabled": set(), "loaded": set()}
+    state = {"calls": [], "active": set(), "enabled": set(), "loaded": set(), "validated": [], "envoy_rc": 0}
 
     def run_command(self, args, **kwargs):
+        if args[0].endswith("envoy"):  # an edge configuration checked (--mode validate -c <file>)
+            state["validated"].append(read(args[args.index("-c") + 1]))
+            return state["envoy_rc"], "", "error: bad listener" if state["envoy_rc"] else ""
         assert args[0] == "systemctl"
         state["calls"].append(args[1:])
         if args[1] == "show":
             blocks = []
             for unit in args[3:]:
-                name = unit[len("kuma-dp@"):-len(".service")]
+                # kuma-dp@<name> as <name>, kuma-edge@<name> as edge:<name>
+                name = unit[len("kuma-dp@"):-len(".service")] if unit.startswith("kuma-dp@") else \
+                    "edge:" + unit[len("kuma-edge@"):-len(".service")]
                 blocks.append("Id=%s\nActiveState=%s\nUnitFileState=%s" % (
                     unit, "active" if name in state["active"] else "inactive",
                     "enabled" if name in state["enabled"] else "disabled"))
             return 0, "\n\n".join(blocks) + "\n", ""
         if args[1] == "list-units":
-            return 0, "".join("kuma-dp@%s.service loaded active running x\n" % n for n in sorted(state["loaded"])), ""
+            if args[-1] == "kuma-edge@*":
+                return 0, "".join("kuma-edge@%s.service loaded active running x\n" % n[5:]
+                                  for n in sorted(state["loaded"]) if n.startswith("edge:")), ""
+            return 0, "".join("kuma-dp@%s.service loaded active running x\n" % n for n in sorted(state["loaded"])
+                              if not n.startswith("edge:")), ""
         return 0, "", ""
 
     monkeypatch.setattr(AnsibleModule, "run_command", run_command)
@@ -372,3 +381,85 @@ def test_a_token_of_the_old_flat_layout_moves_into_its_proxy_directory(host, cap
     assert "token.one.x" not in str(result)
     result = run(dataplane_proxies, args(host, proxies), capsys)
     assert result["changed"] is False
+
+
+# -- the Envoy edge of a gateway (kuma-edge@<name>) --------------------------------------------
+EDGE_KEY = "-----BEGIN PRIVATE KEY-----\nsecret-key-body\n-----END PRIVATE KEY-----"
+EDGE = {"config": '{"static_resources": {}}\n', "certificate": "-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----",
+        "key": EDGE_KEY}
+
+
+def edge_args(host, edge=None, **kw):
+    proxies = [dict(TWO[0], name="edge-0", edge=dict(edge or EDGE)), TWO[1]]
+    return args(host, proxies, edge_unit="[Service]\nExecStart=envoy\n", edge_unit_path=host["unit"] + ".edge",
+                edge_envoy="/opt/kuma/current/bin/envoy", **kw)
+
+
+def test_a_gateway_edge_is_written_checked_and_started_and_its_key_never_shown(host, capsys):
+    result = run(dataplane_proxies, edge_args(host), capsys, diff=True)
+    assert result["changed"] is True
+    edge_dir = os.path.join(host["config"], "edge")
+    assert read(os.path.join(edge_dir, "edge-0.json")) == EDGE["config"]
+    assert host["validated"] == [EDGE["config"]]  # Envoy checked it before it was written
+    key = os.path.join(edge_dir, "edge-0.key")
+    assert read(key).strip() == EDGE_KEY and stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(edge_dir, "edge-0.json")).st_mode) == 0o640
+    assert ["enable", "kuma-edge@edge-0.service"] in host["calls"]
+    assert ["start", "kuma-edge@edge-0.service"] in host["calls"]
+    assert "secret-key-body" not in str(result)
+    assert any(d["before_header"].endswith("edge-0.key") and d["after"] == "(token written)\n" for d in result["diff"])
+
+    # converged: nothing written, nothing checked, nothing restarted
+    host["active"].update({"edge-0", "redis-1", "edge:edge-0"})
+    host["enabled"].update({"edge-0", "redis-1", "edge:edge-0"})
+    host["calls"].clear()
+    again = run(dataplane_proxies, edge_args(host), capsys)
+    assert again["changed"] is False and host["validated"] == [EDGE["config"]]
+    assert not any(c[0] in ("restart", "start", "enable") for c in host["calls"])
+
+    # a new route: checked, written, the edge alone restarted
+    again = run(dataplane_proxies, edge_args(host, dict(EDGE, config='{"new": 1}\n')), capsys)
+    assert again["restarted"] == ["kuma-edge@edge-0"]
+    assert ["restart", "kuma-edge@edge-0.service"] in host["calls"]
+    assert not any(c[0] == "restart" and "kuma-dp@edge-0.service" in c for c in host["calls"])
+
+
+def test_an_edge_configuration_envoy_refuses_replaces_nothing(host, capsys):
+    run(dataplane_proxies, edge_args(host), capsys)
+    host["active"].add("edge:edge-0")
+    host["calls"].clear()
+    host["envoy_rc"] = 1
+    result = run(dataplane_proxies, edge_args(host, dict(EDGE, config='{"bad": 1}\n')), capsys)
+    assert result["failed"] is True
+    assert "edge of edge-0: Envoy refused its configuration (nothing replaced): error: bad listener" in result["msg"]
+    assert read(os.path.join(host["config"], "edge", "edge-0.json")) == EDGE["config"]
+    assert not any(c[0] == "restart" for c in host["calls"])
+    assert [f for f in os.listdir(os.path.join(host["config"], "edge")) if f.startswith(".")] == []
+
+
+def test_check_mode_shows_a_new_edge_and_writes_nothing(host, capsys):
+    result = run(dataplane_proxies, edge_args(host), capsys, check_mode=True, diff=True)
+    assert result["changed"] is True and host["validated"] == []
+    assert not os.path.exists(os.path.join(host["config"], "edge"))
+    assert any(d["before_header"].endswith("edge-0.json") for d in result["diff"])
+
+
+def test_prune_removes_the_edges_whose_proxy_left_or_lost_its_edge(host, capsys):
+    run(dataplane_proxies, edge_args(host), capsys)
+    run(dataplane_proxies, args(host, [dict(TWO[1], name="edge-1", edge=dict(EDGE))],
+                                edge_envoy="/opt/kuma/current/bin/envoy"), capsys)
+    host["loaded"].update({"edge:edge-0", "edge:edge-1"})
+    host["calls"].clear()
+    base = {"step": "prune", "config_dir": host["config"], "work_root": host["work"]}
+    # edge-1 stays a proxy but without its edge; edge-0 left the inventory
+    check = run(dataplane_proxies, dict(base, proxies=[{"name": "edge-1"}, {"name": "redis-1"}]), capsys,
+                check_mode=True)
+    assert check["pruned_edges"] == ["edge-0", "edge-1"] and not any(c[0] == "disable" for c in host["calls"])
+    result = run(dataplane_proxies, dict(base, proxies=[{"name": "edge-1"}, {"name": "redis-1"}]), capsys)
+    assert result["changed"] is True and result["pruned_edges"] == ["edge-0", "edge-1"]
+    assert ["disable", "--now", "kuma-edge@edge-0.service", "kuma-edge@edge-1.service"] in host["calls"]
+    assert os.listdir(os.path.join(host["config"], "edge")) == []
+    # prune off: a left proxy keeps its edge, a kept one without edge loses it
+    run(dataplane_proxies, edge_args(host), capsys)
+    result = run(dataplane_proxies, dict(base, prune=False, proxies=[{"name": "redis-1"}]), capsys)
+    assert result["pruned_edges"] == []
