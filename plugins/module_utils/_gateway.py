@@ -58,10 +58,14 @@ def _unknown(where, item, allowed, errors):
                   for key in item if key not in allowed)
 
 
-def parse_gateway(where, section, outbound_services, errors):
-    """The gateway section of one kuma_sidecars item -> {edge, listeners, routes} (ports before the
+def parse_gateway(where, section, outbound_services, errors, index=0):
+    """The gateway section of kuma_sidecars[index] -> {edge, listeners, routes} (ports before the
     replica's offset); problems appended to errors, each naming its field. outbound_services: the
-    services of the item's outbounds (a route must name one of them)."""
+    services of the item's outbounds (a route must name one of them).
+
+    The plan is a fact (shown by -v): a listener's TLS key stays out of it. Its tls holds the
+    certificate and where the key is ('key_of': sidecar and listener index); edge_tls() reads
+    the key from kuma_sidecars itself when the module's items are made."""
     where = where + ".gateway"
     if not isinstance(section, dict):
         errors.append("%s: must be a dictionary (edge, listeners, routes), got %r" % (where, section))
@@ -82,10 +86,21 @@ def parse_gateway(where, section, outbound_services, errors):
     if not routes:
         errors.append("%s.routes: required (at least one route: path, host, service)" % where)
     parsed = {"edge": edge, "listeners": [], "routes": []}
+    first_tls = None
     for i, item in enumerate(listeners):
         listener = _listener("%s.listeners[%d]" % (where, i), item, edge, errors)
-        if listener is not None:
-            parsed["listeners"].append(listener)
+        if listener is None:
+            continue
+        tls = listener.pop("tls", None)
+        if tls is not None:
+            # One certificate per edge (its files): a second TLS listener must present the same one.
+            if first_tls is None:
+                first_tls = (i, tls)
+            elif tls != first_tls[1]:
+                errors.append("%s.listeners[%d].tls: differs from listeners[%d].tls; an edge presents one "
+                              "certificate (run another gateway for another one)" % (where, i, first_tls[0]))
+            listener["tls"] = {"certificate": tls["certificate"], "key_of": [index, first_tls[0]]}
+        parsed["listeners"].append(listener)
     for i, item in enumerate(routes):
         route = _route("%s.routes[%d]" % (where, i), item, outbound_services, errors)
         if route is not None:
@@ -220,11 +235,17 @@ def edge_config(name, gateway, config_dir):
             "static_resources": {"listeners": listeners, "clusters": clusters}}
 
 
-def edge_tls(gateway):
-    """The certificate and key of the edge (one pair per edge: the first listener with tls), or None."""
+def edge_tls(gateway, sidecars):
+    """The certificate and key of the edge (one pair per edge), the key read from sidecars (the host's
+    kuma_sidecars, which the plan was made from); None without TLS."""
     for listener in gateway["listeners"]:
         if listener.get("tls"):
-            return listener["tls"]
+            index, listener_index = listener["tls"]["key_of"]
+            try:
+                key = sidecars[index]["gateway"]["listeners"][listener_index]["tls"]["key"]
+            except (IndexError, KeyError, TypeError):
+                key = None
+            return {"certificate": listener["tls"]["certificate"], "key": key}
     return None
 
 

@@ -45,12 +45,13 @@ def sidecar_dataplanes(instances):
 
 
 def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFIG, zone_proxies=None,
-                    zone_tokens=None, config_dir="/etc/kuma/dp"):
+                    zone_tokens=None, config_dir="/etc/kuma/dp", sidecars=None):
     """The planned instances (then the planned zone proxies) as items of kuma.universal.dataplane_proxies, each
     with its new token when kuma.universal.dataplane_tokens or kuma.universal.zone_token issued one (tokens: a
     list of name and token; zone_tokens: the results of a kuma.universal.zone_token loop over the zone proxies).
     The transparent replica gets kuma-dp's --transparent-proxy-config in its own environment; a gateway
-    with edge: envoy its edge (the Envoy configuration, certificate and key; config_dir: the module's)."""
+    with edge: envoy its edge (the Envoy configuration, certificate and key; config_dir: the module's; the key
+    read from sidecars, the host's kuma_sidecars, since the plan does not hold it)."""
     # By mesh and name: the tokens of a whole batch (several hosts) can be given. A token without
     # a mesh matches the instance of that name.
     issued = {(t.get("mesh"), t["name"]): t["token"] for t in tokens or [] if t.get("token")}
@@ -69,8 +70,8 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
         if edge and edge["edge"] == "envoy":
             config = edge_config(inst["name"], edge, config_dir)
             item["edge"] = {"config": json.dumps(config, indent=2, sort_keys=True) + "\n"}
-            tls = edge_tls(edge)
-            if tls:
+            tls = edge_tls(edge, sidecars)
+            if tls and tls["key"]:  # (without sidecars, for the prune step, the edge's presence is enough)
                 item["edge"].update(certificate=tls["certificate"], key=tls["key"])
         out.append(item)
     for zone_proxy in zone_proxies or []:

@@ -160,14 +160,14 @@ class Planner:
             if not isinstance(sidecar.get(key) or {}, dict):
                 self.errors.append("%s.%s: must be a dictionary" % (where, key))
         transparent = self._transparent(where, sidecar, replicas)
-        gateway = self._gateway(where, sidecar, transparent)
+        gateway = self._gateway(where, sidecar, transparent, index)
         if len(self.errors) > errors_before or replicas is None or stride is None:
             return
         prefix = str(sidecar["name"]) if sidecar.get("name") else "%s-%s" % (service, self.slug)
         for replica in range(replicas):
             self._add_replica(where, sidecar, service, prefix, replica, replica * stride, transparent, gateway)
 
-    def _gateway(self, where, sidecar, transparent):
+    def _gateway(self, where, sidecar, transparent, index):
         """An edge gateway (module_utils/_gateway.py): no inbound, explicit outbounds, routes to them."""
         if sidecar.get("gateway") is None:
             return None
@@ -183,7 +183,7 @@ class Planner:
                 name = item.get("service") or (item.get("tags") or {}).get(SERVICE_TAG)
                 if name and str(name) not in services:
                     services.append(str(name))
-        return parse_gateway(where, sidecar["gateway"], services, self.errors)
+        return parse_gateway(where, sidecar["gateway"], services, self.errors, index)
 
     def _transparent(self, where, sidecar, replicas):
         """transparent: true is one replica, without outbounds, and one sidecar per host (Kuma has one

@@ -96,5 +96,5 @@ def test_each_host_reads_its_own_part_of_the_results():
 
 
 def test_filters_are_registered():
-    assert sorted(FilterModule().filters()) == ["sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches",
-                                               "sidecar_gateways"]
+    assert sorted(FilterModule().filters()) == [
+        "sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches", "sidecar_gateways"]

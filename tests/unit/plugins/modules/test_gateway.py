@@ -63,6 +63,16 @@ def test_on_kuma_3_the_gateway_is_an_ordinary_dataplane_named_by_its_label():
         Kuma3Dataplane(builtin)
 
 
+def test_the_plan_a_fact_shown_by_verbose_runs_never_holds_the_key():
+    result = plan([edge(listeners=[{"port": 8443, "tls": {"certificate": CERT, "key": KEY}},
+                                   {"port": 9443, "tls": {"certificate": CERT, "key": KEY}}])])
+    assert result["errors"] == [] and "c2VjcmV0" not in json.dumps(result)
+    assert result["instances"][0]["gateway_edge"]["listeners"][1]["tls"] == {"certificate": CERT, "key_of": [0, 0]}
+    other = plan([edge(listeners=[{"port": 8443, "tls": {"certificate": CERT, "key": KEY}},
+                                  {"port": 9443, "tls": {"certificate": CERT + "\n", "key": KEY}}])])
+    assert any("gateway.listeners[1].tls: differs from listeners[0].tls" in e for e in other["errors"])
+
+
 def test_every_problem_of_a_gateway_is_named_before_any_change():
     bad = edge(edge="nginx", listeners=[{"port": "x", "tls": {"certificate": "nope"}}, {"port": 70000}],
                routes=[{"path": "web", "service": "nowhere", "weight": 1}])
@@ -114,7 +124,7 @@ def test_the_edge_configuration_routes_in_order_terminates_tls_and_has_no_catch_
     endpoint = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
     assert endpoint["socket_address"] == {"address": "127.0.0.1", "port_value": 10010}
     # the module item holds the configuration as JSON, the certificate and the key
-    (item,) = sidecar_proxies([inst], config_dir="/etc/kuma/dp")
+    (item,) = sidecar_proxies([inst], config_dir="/etc/kuma/dp", sidecars=[edge()])
     assert json.loads(item["edge"]["config"]) == config and item["edge"]["key"] == KEY
     assert "edge" not in sidecar_proxies(plan([edge(edge="none", listeners=[])])["instances"])[0]
 
@@ -152,8 +162,8 @@ def test_a_permission_per_routed_service_in_the_form_of_the_majors(cp, capsys):
                                        "default": {"action": "Allow"}}]
     assert run(gateway_permissions, wanted(), capsys)["changed"] is False
     cp.version = "3.0.0-dev.348b6528"
-    result = run(gateway_permissions, wanted(gateways=[{"gateway": "edge", "services": ["web"],
-                                                         "zones": ["zone-1", "zone-2"]}]), capsys, diff=True)
+    two_zones = [{"gateway": "edge", "services": ["web"], "zones": ["zone-1", "zone-2"]}]
+    result = run(gateway_permissions, wanted(gateways=two_zones), capsys, diff=True)
     assert result["changed"]
     spec = cp.handle("GET", MTP, None).json()["spec"]
     assert spec["targetRef"] == {"kind": "Dataplane", "labels": {"kuma.universal/service": "web"}}
@@ -175,8 +185,8 @@ def test_a_permission_no_gateway_needs_goes_unless_the_gateway_runs_on_a_host_no
     assert result["removed"] == ["default/kuma-universal-gateway-edge-to-web"]
     assert cp.handle("GET", MTP, None).status_code == 404
     # an operator's permission (not labelled by this collection) is never touched
-    cp.handle("PUT", "/meshes/default/meshtrafficpermissions/mine", {"type": "MeshTrafficPermission", "mesh": "default",
-                                                                      "name": "mine", "spec": {}})
+    mine = {"type": "MeshTrafficPermission", "mesh": "default", "name": "mine", "spec": {}}
+    cp.handle("PUT", "/meshes/default/meshtrafficpermissions/mine", mine)
     assert run(gateway_permissions, wanted(gateways=[]), capsys)["changed"] is False
 
 
