@@ -284,6 +284,10 @@ class Host:
     def converge(self, proxies):
         p = self.p
         user = p["user"]
+        edges = [x["name"] for x in proxies if x.get("edge")]
+        if edges and p["edge_unit"] is None and not os.path.exists(p["edge_unit_path"]):
+            self.module.fail_json(msg="proxies %s have an edge: give edge_unit (the kuma-edge@ template unit; "
+                                  "%s does not exist)" % (", ".join(edges), p["edge_unit_path"]))
         if not self.check:
             missing = [path for path in p["required_paths"] if not os.path.exists(path)]
             if missing:

@@ -147,6 +147,38 @@ def test_check_diff_and_vvv_change_nothing_and_never_show_the_key():
     assert key_body not in out
 
 
+def main_pid(host, unit):
+    return host.check_output("systemctl show -p MainPID --value %s", unit)
+
+
+def test_a_new_route_restarts_the_edges_alone():
+    before = {h: (main_pid(host, "kuma-edge@edge-%s-0" % h), main_pid(host, "kuma-dp@edge-%s-0" % h))
+              for h, host in EDGES.items()}
+    assert curl("web-1", "/w2/x", host="other.example.test")[0] == 404
+    # the inventory's edge with one route more, from a file (the key stays a lookup, never a value here)
+    routes = [{"path": "/web/", "service": "web"}, {"host": HOST, "service": "web"}, {"path": "/w2/", "service": "web"}]
+    override = os.path.join(EPHEMERAL, "gw-route.json")
+    with open(override, "w") as handle:
+        json.dump({"gw_edge": {"service": "edge", "gateway": {
+            "listeners": [{"port": 8443, "tls": {
+                "certificate": "{{ lookup('ansible.builtin.file', gw_pki ~ '/edge.crt') }}",
+                "key": "{{ lookup('ansible.builtin.file', gw_pki ~ '/edge.key') }}"}}],
+            "routes": routes},
+            "outbound": [{"port": 10010, "service": "web"}, {"port": 10011, "service": "admin"}]}}, handle)
+    rc, out = deploy("-e", "@" + override)
+    assert rc == 0, out[-3000:]
+    for edge, host in EDGES.items():
+        status, body = curl(edge, "/w2/x", host="other.example.test")
+        assert status == 200 and re.match(r"^web on web-\d path=/w2/x$", body), (status, body)
+        edge_pid, dp_pid = before[edge]
+        assert main_pid(host, "kuma-edge@edge-%s-0" % edge) != edge_pid  # the edge restarted
+        assert main_pid(host, "kuma-dp@edge-%s-0" % edge) == dp_pid  # its kuma-dp did not
+    # and back: the route is gone again
+    rc, out = deploy()
+    assert rc == 0, out[-3000:]
+    assert curl("web-2", "/w2/x", host="other.example.test")[0] == 404
+
+
 def test_removing_the_gateway_removes_its_dataplanes_edges_and_permission():
     rc, out = deploy(extra={"gw_with_edge": False})
     assert rc == 0, out[-3000:]

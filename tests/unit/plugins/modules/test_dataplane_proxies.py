@@ -440,7 +440,7 @@ def test_an_edge_configuration_envoy_refuses_replaces_nothing(host, capsys):
 def test_check_mode_shows_a_new_edge_and_writes_nothing(host, capsys):
     result = run(dataplane_proxies, edge_args(host), capsys, check_mode=True, diff=True)
     assert result["changed"] is True and host["validated"] == []
-    assert not os.path.exists(os.path.join(host["config"], "edge"))
+    assert not os.path.exists(host["config"])  # nothing written, the proxy's files neither
     assert any(d["before_header"].endswith("edge-0.json") for d in result["diff"])
 
 
@@ -463,3 +463,10 @@ def test_prune_removes_the_edges_whose_proxy_left_or_lost_its_edge(host, capsys)
     run(dataplane_proxies, edge_args(host), capsys)
     result = run(dataplane_proxies, dict(base, prune=False, proxies=[{"name": "redis-1"}]), capsys)
     assert result["pruned_edges"] == []
+
+
+def test_an_edge_without_its_unit_is_refused_before_any_change(host, capsys):
+    proxies = [dict(TWO[0], name="edge-0", edge=dict(EDGE))]
+    result = run(dataplane_proxies, args(host, proxies, edge_unit_path=host["unit"] + ".edge"), capsys)
+    assert result["failed"] and "proxies edge-0 have an edge: give edge_unit" in result["msg"]
+    assert not os.path.exists(host["config"])  # nothing written, the proxy's files neither
