@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import (
-    FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches,
+    FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches, sidecar_gateways,
 )
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan, sidecar_proxies
 
@@ -98,3 +98,15 @@ def test_each_host_reads_its_own_part_of_the_results():
 def test_filters_are_registered():
     assert sorted(FilterModule().filters()) == [
         "sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches", "sidecar_gateways"]
+
+
+EDGE = {"service": "edge", "gateway": {"listeners": [{"port": 8443}], "routes": [{"service": "web"}]},
+        "outbound": [{"port": 10010, "service": "web"}]}
+
+
+def test_the_gateways_of_every_planned_host_with_their_zones():
+    hostvars = {"a": {"sidecar_plan": sidecar_plan([EDGE], "a", address="10.0.0.1")},
+                "b": {"sidecar_plan": sidecar_plan([EDGE], "b", address="10.0.0.2", zone="zone-2")},
+                "c": {}}
+    assert sidecar_gateways(["a", "b", "c"], hostvars) == [
+        {"mesh": "default", "gateway": "edge", "services": ["web"], "zones": ["default", "zone-2"]}]

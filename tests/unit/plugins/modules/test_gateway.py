@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import sidecar_gateways
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import edge_config, edge_paths
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import Kuma3Dataplane
@@ -127,14 +126,6 @@ def test_the_edge_configuration_routes_in_order_terminates_tls_and_has_no_catch_
     (item,) = sidecar_proxies([inst], config_dir="/etc/kuma/dp", sidecars=[edge()])
     assert json.loads(item["edge"]["config"]) == config and item["edge"]["key"] == KEY
     assert "edge" not in sidecar_proxies(plan([edge(edge="none", listeners=[])])["instances"])[0]
-
-
-def test_the_gateways_of_every_planned_host_with_their_zones():
-    hostvars = {"a": {"sidecar_plan": plan([edge()], host="a")}, "b": {"sidecar_plan": plan([edge()], host="b")},
-                "c": {}}
-    hostvars["b"]["sidecar_plan"]["zone"] = "zone-2"
-    assert sidecar_gateways(["a", "b", "c"], hostvars) == [
-        {"mesh": "default", "gateway": "edge", "services": ["web"], "zones": ["default", "zone-2"]}]
 
 
 # -- kuma.universal.gateway_permissions ------------------------------------------------------
