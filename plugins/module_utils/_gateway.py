@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, spiffe_id
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG
+from ansible_collections.kuma.universal.plugins.module_utils._schema import check_port
 
 GATEWAY_KEYS = ("edge", "listeners", "routes")
 LISTENER_KEYS = ("port", "address", "tls")
@@ -37,20 +38,6 @@ GATEWAY_LABEL = "kuma.universal/gateway"
 MANAGED_BY = "kuma.universal/managed-by"
 PERMISSION_PREFIX = "kuma-universal-gateway-"
 EDGE_DIR = "edge"
-
-
-def _port(value, where, errors):
-    if isinstance(value, bool):
-        value = None
-    try:
-        port = int(str(value).strip())
-    except (TypeError, ValueError):
-        errors.append("%s: must be a port number (1-65535), got %r" % (where, value))
-        return None
-    if not 1 <= port <= 65535:
-        errors.append("%s: %d is out of range 1-65535" % (where, port))
-        return None
-    return port
 
 
 def _unknown(where, item, allowed, errors):
@@ -113,7 +100,7 @@ def _listener(where, item, edge, errors):
         errors.append("%s: must be a dictionary (port, address, tls), got %r" % (where, item))
         return None
     _unknown(where, item, LISTENER_KEYS, errors)
-    port = _port(item.get("port"), where + ".port", errors)
+    port = check_port(item.get("port"), where + ".port", errors)
     out = {"port": port, "address": str(item.get("address") or "0.0.0.0")}
     tls = item.get("tls")
     if tls is not None:

@@ -141,9 +141,11 @@ class Host:
             self.attributes(path, owner, group, mode)
             return False
         self.files.append(path)
-        if secret:
+        if secret:  # True (a token) or what the secret is, for the diff's line
+            what = "token" if secret is True else secret
+            done = "written" if current is None else "replaced"
             self.diff.append({"before_header": path, "after_header": path, "before": "",
-                              "after": "(token %s)\n" % ("written" if current is None else "replaced")})
+                              "after": "(%s %s)\n" % (what, done)})
         else:
             self.diff.append({"before_header": path, "after_header": path,
                               "before": to_text(current or b""), "after": to_text(data)})
@@ -368,7 +370,8 @@ class Host:
             changed = False
             if edge.get("certificate"):
                 changed = self.file(paths["certificate"], edge["certificate"].strip() + "\n", "root", "root", 0o644)
-                changed = self.file(paths["key"], edge["key"].strip() + "\n", user, user, 0o600, secret=True) or changed
+                changed = self.file(paths["key"], edge["key"].strip() + "\n", user, user, 0o600,
+                                    secret="TLS key") or changed
             else:
                 for key in ("certificate", "key"):
                     self.remove(paths[key])

@@ -33,7 +33,8 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
-      - Environment files, the unit and the CA file as before/after text; a token only as a line saying it changes.
+      - Environment files, the units, the CA file and the edges' configurations as before/after text; a token or an
+        edge's TLS key only as a line saying it changes.
   idempotent:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full

@@ -407,7 +407,7 @@ def test_a_gateway_edge_is_written_checked_and_started_and_its_key_never_shown(h
     assert ["enable", "kuma-edge@edge-0.service"] in host["calls"]
     assert ["start", "kuma-edge@edge-0.service"] in host["calls"]
     assert "secret-key-body" not in str(result)
-    assert any(d["before_header"].endswith("edge-0.key") and d["after"] == "(token written)\n" for d in result["diff"])
+    assert any(d["before_header"].endswith("edge-0.key") and d["after"] == "(TLS key written)\n" for d in result["diff"])
 
     # converged: nothing written, nothing checked, nothing restarted
     host["active"].update({"edge-0", "redis-1", "edge:edge-0"})

@@ -82,10 +82,10 @@ def test_every_problem_of_a_gateway_is_named_before_any_change():
             where + ".inbound: a gateway takes no inbound",
             where + ".transparent: a gateway reaches the services it routes to through its outbounds",
             where + ".gateway.edge: 'nginx'; allowed: envoy",
-            where + ".gateway.listeners[0].port: must be a port number (1-65535), got 'x'",
+            where + ".gateway.listeners[0].port: must be a port in the range [1, 65535], got 'x'",
             where + ".gateway.listeners[0].tls.certificate: required",
             where + ".gateway.listeners[0].tls.key: required",
-            where + ".gateway.listeners[1].port: 70000 is out of range 1-65535",
+            where + ".gateway.listeners[1].port: port must be in the range [1, 65535], got 70000",
             where + ".gateway.routes[0].weight: unknown field; allowed: path, host, service",
             where + ".gateway.routes[0].path: 'web' must start with '/'",
             where + ".gateway.routes[0].service: nowhere is not a service of this sidecar's outbounds (web, admin)"):
