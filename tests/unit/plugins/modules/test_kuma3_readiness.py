@@ -50,3 +50,19 @@ def test_kuma3_cp_is_ready(cp, capsys):
     cp.version = "3.0.1"
     result = run(kuma3_readiness, {}, capsys)
     assert result["ready"] is True and result["blockers"] == [] and result["kuma_version"] == "3.0.1"
+
+
+def test_the_collections_own_delegated_gateway_is_handled_a_builtin_one_blocks(cp, capsys):
+    def gateway(name, kind, managed):
+        labels = {"kuma.universal/managed-by": "ansible"} if managed else {}
+        cp.store[("meshes", "default", "dataplanes", name)] = {
+            "type": "Dataplane", "mesh": "default", "name": name, "labels": labels,
+            "networking": {"address": "10.0.0.1", "gateway": {"type": kind, "tags": {"kuma.io/service": name}}}}
+
+    gateway("edge", "DELEGATED", True)  # the sidecar role's: re-registered as an ordinary Dataplane on 3.x
+    gateway("theirs", "DELEGATED", False)
+    gateway("builtin", "BUILTIN", True)
+    result = run(kuma3_readiness, {"acknowledge": ["skipped_patch"]}, capsys)
+    assert [f["subject"] for f in result["handled"] if f["check"] == "gateway"] == ["dataplane default/edge"]
+    assert sorted(f["subject"] for f in result["blockers"] if f["check"] == "gateway") == [
+        "dataplane default/builtin", "dataplane default/theirs"]
