@@ -12,7 +12,8 @@ description:
     (C(GET /meshes/<mesh>/dataplanes/_overview), the API formerly named C(dataplanes+insights))
     and adds one inventory host per Dataplane, named by the Dataplane's name.
   - "Groups: C(mesh_<mesh>); C(service_<service>) for each C(kuma.io/service) tag of the
-    Dataplane's inbounds (or its gateway); C(tag_<key>_<value>) for every other inbound tag
+    Dataplane's inbounds (or its gateway; on Kuma 3, which has no inbound tags, the
+    C(kuma.universal/service) label the collection's Dataplanes carry); C(tag_<key>_<value>) for every other inbound tag
     (for example C(tag_version_7), C(tag_kuma_io_zone_default)); C(online) or C(offline); and
     C(host_<inventory host>) from the C(kuma.universal/host) label that the
     P(kuma.universal.sidecar#role) role puts on every Dataplane it registers.
@@ -152,6 +153,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import (
     quote_segment,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._info import subscription_state
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 
 HOST_LABEL = "kuma.universal/host"
@@ -178,12 +180,16 @@ def host_vars(overview):
             if value not in values:
                 values.append(value)
     labels = overview.get("labels") or {}
+    services = list(tags.get(SERVICE_TAG, []))
+    # Kuma 3 has no inbound tags: the collection's Dataplanes (gateways too) name their service in a label.
+    if not services and labels.get(SERVICE_LABEL):
+        services = [labels[SERVICE_LABEL]]
     return {
         "kuma_name": overview.get("name"),
         "kuma_mesh": overview.get("mesh"),
         "kuma_address": networking.get("address"),
         "kuma_online": online,
-        "kuma_services": list(tags.get(SERVICE_TAG, [])),
+        "kuma_services": services,
         "kuma_tags": tags,
         "kuma_labels": labels,
         "kuma_host": labels.get(HOST_LABEL),

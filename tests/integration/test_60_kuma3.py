@@ -11,6 +11,7 @@ development commit by default), built or taken from the cache."""
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -207,3 +208,13 @@ def test_seed_inventory_on_kuma3(cp3, tmp_path, running):
         {"name": "ca-1", "type": "builtin"}]}})
     assert refused["failed"] and "MeshIdentity" in refused["msg"]
     assert "mtls" not in cp3.get("/meshes/default")
+
+    # the inventory plugin groups Kuma 3 Dataplanes (no inbound tags) by the collection's service label
+    source = tmp_path / "kuma.yml"
+    source.write_text(json.dumps({"plugin": "kuma.universal.kuma", "api_url": cp3.url, "meshes": ["default"]}))
+    listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(source),
+                             "--list"], capture_output=True, text=True, cwd=ROOT, check=False, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    groups = json.loads(listed.stdout)
+    assert sorted(groups["service_web"]["hosts"]) == ["web-0", "web-1", "web-2"], groups.get("service_web")
+    assert groups["service_client"]["hosts"] == ["client-1"]

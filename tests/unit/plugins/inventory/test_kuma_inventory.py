@@ -419,3 +419,17 @@ def test_without_cache_option_every_parse_asks(api, tmp_path):
 def test_no_cache_file_without_the_option(api, tmp_path):
     parse(config(tmp_path))
     assert sorted(os.listdir(tmp_path)) == ["kuma.yml"]
+
+
+def test_a_kuma_3_dataplane_is_grouped_by_its_service_label():
+    import importlib
+    plugin = importlib.import_module("ansible_collections.kuma.universal.plugins.inventory.kuma")
+    overview = {"name": "edge-h1-0", "mesh": "default",
+                "labels": {"kuma.universal/service": "edge", "kuma.universal/gateway": "edge"},
+                "dataplane": {"networking": {"address": "10.0.0.9", "outbound": [{"port": 10010}]}}}
+    variables = plugin.host_vars(overview)
+    assert variables["kuma_services"] == ["edge"] and variables["kuma_tags"] == {}
+    assert "service_edge" in plugin.own_groups(variables, ["service"])
+    # a Kuma 2 Dataplane keeps its tags' services, the label aside
+    overview["dataplane"]["networking"]["inbound"] = [{"port": 1, "tags": {"kuma.io/service": "web"}}]
+    assert plugin.host_vars(overview)["kuma_services"] == ["web"]
