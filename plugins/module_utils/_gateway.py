@@ -171,10 +171,9 @@ def _cluster(service):
 def edge_config(name, gateway, config_dir):
     """The static Envoy configuration of one edge (a dict; written as JSON, which Envoy reads)."""
     paths = edge_paths(config_dir, name)
-    services = []
+    ports = {}  # service -> its outbound port, in the routes' order (one cluster each)
     for route in gateway["routes"]:
-        if route["service"] not in services:
-            services.append(route["service"])
+        ports.setdefault(route["service"], route["outbound_port"])
     hosts = []
     for route in gateway["routes"]:
         if route.get("host") and route["host"] not in hosts:
@@ -213,11 +212,10 @@ def edge_config(name, gateway, config_dir):
                           "address": {"socket_address": {"address": listener["address"],
                                                          "port_value": listener["port"]}},
                           "filter_chains": [chain]})
-    ports = {r["service"]: r["outbound_port"] for r in gateway["routes"]}
     clusters = [{"name": _cluster(s), "type": "STATIC", "connect_timeout": "5s",
                  "load_assignment": {"cluster_name": _cluster(s), "endpoints": [{"lb_endpoints": [{"endpoint": {
-                     "address": {"socket_address": {"address": "127.0.0.1", "port_value": ports[s]}}}}]}]}}
-                for s in services]
+                     "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}}}}]}]}}
+                for s, port in ports.items()]
     return {"node": {"id": name, "cluster": "kuma-edge"},
             "static_resources": {"listeners": listeners, "clusters": clusters}}
 

@@ -201,13 +201,14 @@ class Host:
         return kept
 
     def installed_edges(self):
-        """The Envoy edges on the host (kuma-edge@ units and configurations), names as installed()."""
-        names = set(self.loaded_instances(EDGE_UNIT))
+        """The Envoy edges on the host (kuma-edge@ units and configurations), names as installed(). A host
+        that never had an edge has no edge directory (converge makes it, prune leaves it): no systemctl
+        call then, on this read every run makes on every data-plane host."""
         try:
-            names.update(f[:-5] for f in os.listdir(os.path.join(self.p["config_dir"], EDGE_DIR))
-                         if f.endswith(".json"))
+            names = {f[:-5] for f in os.listdir(os.path.join(self.p["config_dir"], EDGE_DIR)) if f.endswith(".json")}
         except FileNotFoundError:
-            pass
+            return []
+        names.update(self.loaded_instances(EDGE_UNIT))
         return sorted(n for n in names if not name_problem(n))
 
     def prune_edges(self, wanted, only=None):

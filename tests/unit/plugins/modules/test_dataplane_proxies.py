@@ -181,6 +181,8 @@ def test_prune_stops_and_removes_what_left_and_reads_the_tokens(host, capsys):
     assert result["pruned"] == ["orphan", "redis-1"] and result["pruned_meshes"] == ["default"]
     assert result["tokens"] == {"redis-0": "token.zero.x"}
     assert ["disable", "--now", "kuma-dp@orphan.service", "kuma-dp@redis-1.service"] in host["calls"]
+    # a host that never had an edge: no systemctl call for edges
+    assert result["pruned_edges"] == [] and not any(c[-1] == "kuma-edge@*" for c in host["calls"])
     for path in ("redis-1.env", "tokens/redis-1"):
         assert not os.path.exists(os.path.join(host["config"], path))
     assert not os.path.exists(os.path.join(host["work"], "redis-1"))
