@@ -132,8 +132,9 @@ suite_integration() { python -m pytest -q tests/integration --ignore tests/integ
 # Kuma 3 beside Kuma 2 from the same inventory: the modules on the real Kuma 3 binaries
 # (tests/integration/test_60_kuma3.py), the default scenario (the seed's mesh) on Kuma 3, the
 # upgrade scenario across the major (2.14.3 -> Kuma 3, the scenario that runs 2.13 -> 2.14 in the
-# molecule suite), the tproxy scenario (transparent proxy, mesh DNS, reachableBackends) and the
-# gateway scenario (an edge gateway as an ordinary Dataplane, permissions by SPIFFE ID) on
+# molecule suite), the tproxy scenario (transparent proxy, mesh DNS, reachableBackends), the
+# gateway scenario (an edge gateway as an ordinary Dataplane, permissions by SPIFFE ID) and the
+# multizone scenario (zone proxies as Dataplane listeners, MeshZoneAddress, trust between zones) on
 # Kuma 3. Scenario and versions from KU_KUMA3_MATRIX ("scenario@version[:from] ..."): the same
 # scenario files, only the archives differ (from: the release an upgrade starts on).
 suite_kuma3() {
@@ -141,7 +142,7 @@ suite_kuma3() {
   archive=$(KUMA_VERSION=$KUMA3_VERSION KUMA_ARCHIVE='' bash scripts/kuma-dist.sh) || return 1
   KUMA3_VERSION=$KUMA3_VERSION KUMA3_ARCHIVE=$archive python -m pytest -q tests/integration/test_60_kuma3.py || rc=1
   vm_image || return 1
-  for entry in ${KU_KUMA3_MATRIX:-default@$KUMA3_VERSION upgrade@$KUMA3_VERSION:2.14.3 tproxy@$KUMA3_VERSION gateway@$KUMA3_VERSION}; do
+  for entry in ${KU_KUMA3_MATRIX:-default@$KUMA3_VERSION upgrade@$KUMA3_VERSION:2.14.3 tproxy@$KUMA3_VERSION gateway@$KUMA3_VERSION multizone@$KUMA3_VERSION}; do
     s=${entry%%@*} v=${entry#*@} from=''
     case $v in *:*) from=${v#*:} v=${v%%:*} ;; esac
     archive=$(KUMA_VERSION=$v KUMA_ARCHIVE='' bash scripts/kuma-dist.sh) || { rc=1; continue; }

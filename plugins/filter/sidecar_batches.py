@@ -18,8 +18,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.kuma.universal.plugins.module_utils._compare import get_or as _get
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import wanted_permissions
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import cross_zone_outbounds, major_of, zone_services
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items import sidecar_dataplanes, sidecar_tokens
-from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import HOST_LABEL, MANAGED_BY
+from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import (
+    HOST_LABEL, MANAGED_BY, ZONE_PROXY_KINDS, ZONE_PROXY_LABEL,
+)
 
 WHATS = ("dataplanes", "tokens")
 
@@ -39,12 +42,29 @@ def plan_of(hostvars, host):
     return _get(_get(hostvars, host, {}), "sidecar_plan", {})
 
 
+def _prune_selectors(plan, host):
+    """The labels of the host's Dataplanes its plan owns. An undefined kuma_sidecars leaves the host's
+    sidecars alone, an undefined kuma_zone_proxies its zone proxies of the form listeners (Dataplanes
+    labelled ZONE_PROXY_LABEL; a label None selects the Dataplanes without it)."""
+    base = {MANAGED_BY: "ansible", HOST_LABEL: host}
+    sidecars = _get(plan, "sidecars_managed", True)
+    zone_proxies = _get(plan, "zone_proxies_managed", False)
+    if sidecars and zone_proxies:
+        return [base]
+    if sidecars:
+        return [dict(base, **{ZONE_PROXY_LABEL: None})]
+    if zone_proxies:
+        return [dict(base, **{ZONE_PROXY_LABEL: kind}) for kind in sorted(ZONE_PROXY_KINDS)]
+    return []
+
+
 def sidecar_batches(batch, hostvars, what="dataplanes"):
     """The filter: see plugins/filter/sidecar_batches.yml."""
     if what not in WHATS:
         raise AnsibleFilterError("kuma.universal.sidecar_batches: what must be one of %s, got %r"
                                  % (", ".join(WHATS), what))
     groups = {}
+    services = None  # the services of every planned host by zone (multizone on Kuma 3), read once
     for host, instances, read, settings in _hosts(batch, hostvars):
         base = {"control_plane_host": str(settings["control_plane_host"]), "api_url": str(settings["api_url"])}
         if what == "dataplanes":
@@ -52,11 +72,17 @@ def sidecar_batches(batch, hostvars, what="dataplanes"):
             key = (base["control_plane_host"], base["api_url"], prune)
             group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[]))
             group["hosts"].append(host)
-            group["dataplanes"].extend(sidecar_dataplanes(instances))
-            # An undefined kuma_sidecars leaves the host's Dataplanes alone: no selector, nothing deleted.
-            if prune and _get(plan_of(hostvars, host), "sidecars_managed", True):
+            dataplanes = sidecar_dataplanes(instances)
+            zone = _get(plan_of(hostvars, host), "zone", "")
+            if zone and (major_of(_get(_get(hostvars, host, {}), "kuma_version")) or 0) >= 3:
+                if services is None:
+                    services = zone_services([plan_of(hostvars, h) for h in hostvars])
+                dataplanes = cross_zone_outbounds(dataplanes, zone, services)
+            group["dataplanes"].extend(dataplanes)
+            if prune:
                 meshes = sorted({i["mesh"] for i in instances} | set(_get(read, "pruned_meshes", [])))
-                group["selectors"].append({"labels": {MANAGED_BY: "ansible", HOST_LABEL: host}, "meshes": meshes})
+                group["selectors"].extend({"labels": labels, "meshes": meshes}
+                                          for labels in _prune_selectors(plan_of(hostvars, host), host))
         elif instances:
             valid_for = str(_get(settings, "valid_for", ""))
             renew_before = str(settings["renew_before"])

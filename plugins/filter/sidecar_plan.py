@@ -20,13 +20,13 @@ from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner im
 
 def sidecar_plan(sidecars, host, host_short=None, mesh="default", address=None, service_address=LOOPBACK,
                  port_stride=1, readiness_port_base=9902, metrics_port_base=None, redirect_port_inbound=15006,
-                 redirect_port_outbound=15001, zone_proxies=None, zone=None, zone_proxy_form="zone_proxy"):
+                 redirect_port_outbound=15001, zone_proxies=None, zone=None, zone_proxy_form="auto", kuma_version=None):
     """The filter: see plugins/filter/sidecar_plan.yml."""
     if not host:
         raise AnsibleFilterError("kuma.universal.sidecar_plan: host (the inventory_hostname) is required")
     planner = Planner(host, host_short, mesh, address, service_address, port_stride, readiness_port_base,
                       metrics_port_base, redirect_port_inbound, redirect_port_outbound)
-    return planner.plan(sidecars, zone_proxies, zone, zone_proxy_form)
+    return planner.plan(sidecars, zone_proxies, zone, zone_proxy_form, kuma_version)
 
 
 class FilterModule:

@@ -104,9 +104,15 @@ def check_kept(client, step):
                           "was changed (%s): correct or remove it" % (field, undone) for field in lost])
 
 
-def converge_one(client, target, check_mode):
-    """Read, plan and apply one entity. Returns (step, result with changed/diff/warnings)."""
-    (step,) = plan([target], {target.key: client.get(target.path)})
+_UNREAD = object()
+
+
+def converge_one(client, target, check_mode, current=_UNREAD):
+    """Read (unless current, the entity as read, is given), plan and apply one entity. Returns
+    (step, result with changed/diff/warnings)."""
+    if current is _UNREAD:
+        current = client.get(target.path)
+    (step,) = plan([target], {target.key: current})
     warnings = apply(client, [step], check_mode)
     result = {"changed": step.action is not None, "diff": {"before": step.before, "after": step.after},
               "warnings": warnings}

@@ -20,7 +20,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._naming import (
     PROTOCOL_TAG, SERVICE_TAG, check_labels, check_name_and_mesh, check_tags,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._schema import (
-    check_address, check_ip, check_port, choice, emit, parse, snake_to_camel, unknown_field,
+    check_address, check_ip, check_port, choice, emit, parse, parse_value, snake_to_camel, unknown_field,
 )
 
 PROTOCOLS = ("grpc", "http", "http2", "kafka", "tcp")
@@ -46,6 +46,11 @@ GATEWAY = {"type": ("choice", GATEWAY_TYPES), "tags": "tags"}
 METRICS = {"type": ("choice", ("prometheus",)), "name": "str", "conf": "raw"}
 PROBE_ENDPOINT = {"inbound_port": "port", "inbound_path": "path", "path": "path"}
 PROBES = {"port": "port", "endpoints": ("list", PROBE_ENDPOINT)}
+# Zone proxies as listeners of a Dataplane (Kuma 2.14 and 3.x; Kuma 3 removed ZoneIngress/ZoneEgress).
+LISTENER_TYPES = ("ZoneIngress", "ZoneEgress")
+LISTENER = {"type": ("choice", LISTENER_TYPES), "address": "address", "port": "port", "name": "str"}
+# Where other zones reach a ZoneIngress listener (its MeshZoneAddress; default the listener's own).
+ZONE_ADDRESS = {"address": "address", "port": "port"}
 
 
 class Dataplane:
@@ -53,7 +58,7 @@ class Dataplane:
 
     def __init__(self, name, mesh, labels=None, address=None, advertised_address=None, admin_port=None,
                  inbound=None, outbound=None, transparent_proxying=None, gateway=None, metrics=None,
-                 probes=None, translations=None):
+                 probes=None, translations=None, listeners=None, zone_address=None):
         self.name = name
         self.mesh = mesh
         self.labels = labels
@@ -67,6 +72,8 @@ class Dataplane:
         self.metrics = metrics
         self.probes = probes
         self.translations = translations or []
+        self.listeners = listeners or []
+        self.zone_address = zone_address
 
     # -- Kuma JSON ---------------------------------------------------------------------
     def to_kuma(self):
@@ -85,6 +92,8 @@ class Dataplane:
             networking["transparentProxying"] = emit(self.transparent_proxying, TRANSPARENT_PROXYING)
         if self.gateway:
             networking["gateway"] = emit(self.gateway, GATEWAY)
+        if self.listeners:
+            networking["listeners"] = [emit(item, LISTENER) for item in self.listeners]
         body = {"type": "Dataplane", "mesh": self.mesh, "name": self.name}
         if self.labels:
             body["labels"] = dict(self.labels)
@@ -123,6 +132,16 @@ class Dataplane:
     def state_ports(self):
         return frozenset(i["port"] for i in self.inbound if i.get("state") and i.get("port"))
 
+    def zone_ingress(self):
+        """(address, port) other zones reach this Dataplane's ZoneIngress listener on (its
+        MeshZoneAddress), or None without one."""
+        for item in self.listeners:
+            if item["type"] == "ZoneIngress":
+                given = self.zone_address or {}
+                return (given.get("address") or item.get("address") or self.address,
+                        given.get("port") or item["port"])
+        return None
+
     def build_body(self, current):
         """The PUT body; labels not managed here (labels=None) keep their current value."""
         body = self.to_kuma()
@@ -160,14 +179,17 @@ class _Builder:
             admin_port = check_port(p["admin_port"], "admin_port", self.errors)
         sections = {}
         for option, schema in (("transparent_proxying", TRANSPARENT_PROXYING), ("gateway", GATEWAY),
-                               ("metrics", METRICS), ("probes", PROBES)):
+                               ("metrics", METRICS), ("probes", PROBES), ("zone_address", ZONE_ADDRESS)):
             sections[option] = parse(p[option], schema, option, self.errors) if p.get(option) else None
         if sections["metrics"] is not None:
             sections["metrics"].setdefault("type", "prometheus")
+        listeners = []
+        if p.get("listeners"):
+            listeners = parse_value(p["listeners"], ("list", LISTENER), "listeners", self.errors) or []
 
         dataplane = Dataplane(name, mesh, labels, address, advertised, admin_port, inbound, outbound,
                               sections["transparent_proxying"], sections["gateway"], sections["metrics"],
-                              sections["probes"], self.translations)
+                              sections["probes"], self.translations, listeners, sections["zone_address"])
         self._cross_checks(dataplane)
         if self.errors:
             raise KumaInputError(self.errors)
@@ -327,6 +349,7 @@ class _Builder:
             for i, item in enumerate(items):
                 if dp.admin_port is not None and item.get("port") == dp.admin_port:
                     self.errors.append("admin_port: %d must differ from %s[%d].port" % (dp.admin_port, side, i))
+        self._listener_checks(dp, seen)
         if dp.gateway:
             gateway_type = dp.gateway.get("type", "DELEGATED")
             if SERVICE_TAG not in (dp.gateway.get("tags") or {}):
@@ -338,6 +361,34 @@ class _Builder:
                     self.errors.append("outbound: cannot be defined for builtin gateways")
                 if dp.probes:
                     self.errors.append("probes: cannot be defined for builtin gateways")
+
+    def _listener_checks(self, dp, seen):
+        """Kuma's rules for zone-proxy listeners (type, address and port required, one type per
+        address:port, names unique across inbounds and listeners), before any request."""
+        names = {i.get("name") for i in dp.inbound if i.get("name")}
+        types = {}
+        for i, item in enumerate(dp.listeners):
+            where = "listeners[%d]" % i
+            for field in ("type", "port"):
+                if item.get(field) in (None, ""):
+                    self.errors.append("%s.%s: required (%s)" % (where, field, "ZoneIngress or ZoneEgress"
+                                                                 if field == "type" else "the port it listens on"))
+            item.setdefault("address", dp.address)
+            if item.get("name"):
+                if item["name"] in names:
+                    self.errors.append("%s.name: %r is used by another inbound or listener" % (where, item["name"]))
+                names.add(item["name"])
+            key = (item.get("address"), item.get("port"))
+            if item.get("port") is None:
+                continue
+            if key in types or key in seen:
+                self.errors.append("%s: %s:%s is already used by %s" % (where, key[0], key[1], types.get(key) or seen[key]))
+            types[key] = where
+        if dp.zone_address and not any(i.get("type") == "ZoneIngress" for i in dp.listeners):
+            self.errors.append("zone_address: only a Dataplane with a ZoneIngress listener takes it (where other "
+                               "zones reach that listener)")
+        if dp.listeners and dp.gateway:
+            self.errors.append("listeners: cannot be defined for gateways")
 
 
 def build_dataplane(params):

@@ -75,6 +75,9 @@ def managed_fields_of(entity, manage_labels, state_ports=()):
     if "tags" in gateway:  # the CP adds the zone tag here too
         gateway["tags"] = {k: v for k, v in gateway["tags"].items() if k != ZONE_TAG}
     fields[("networking", "gateway")] = gateway
+    # Zone-proxy listeners: what the CP adds to them (state) is not ours.
+    fields[("networking", "listeners")] = _as_set([{k: item[k] for k in ("type", "address", "port", "name") if k in item}
+                                                   for item in net.get("listeners") or []])
     fields[("metrics",)] = entity.get("metrics")
     fields[("probes",)] = entity.get("probes")
     return fields

@@ -22,10 +22,12 @@ from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields i
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, plan_kuma3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name_and_mesh, tag_text
 from ansible_collections.kuma.universal.plugins.module_utils._schema import unknown_field
+from ansible_collections.kuma.universal.plugins.module_utils._zone_address import zone_address_steps
 
 # The options of kuma.universal.dataplane an item of kuma.universal.dataplanes takes.
 ITEM_KEYS = ("name", "mesh", "state", "labels", "address", "advertised_address", "admin_port",
-             "inbound", "outbound", "transparent_proxying", "gateway", "metrics", "probes")
+             "inbound", "outbound", "transparent_proxying", "gateway", "metrics", "probes", "listeners",
+             "zone_address")
 STATES = ("present", "absent")
 
 
@@ -57,7 +59,11 @@ def ensure_dataplane(kmod):
         check_name_and_mesh(params["name"], params["mesh"], errors)
         if errors:
             raise KumaInputError(errors)
-        _step, result = converge_one(kmod.client, target_for(params["mesh"], params["name"]), kmod.check_mode)
+        current = kmod.client.get(dataplane_path(params["mesh"], params["name"]))
+        _step, result = converge_one(kmod.client, target_for(params["mesh"], params["name"]), kmod.check_mode, current)
+        zones = zone_address_steps(kmod.client, [(params["mesh"], params["name"], None)],
+                                   {params["mesh"]: {params["name"]: current}} if current else {}, kmod.check_mode)
+        _merge_companions(result, zones, "zone_addresses")
         result.update(dataplane={}, translations=[], created=False)
         return result
     dataplane = build_dataplane(params)  # raises before any request on bad input
@@ -69,8 +75,13 @@ def ensure_dataplane(kmod):
         dataplane = views[0]
         translations.extend(dataplane.translations)
         meshservices = _meshservice_steps(kmod, meshservice_targets, current)
-    step, result = converge_one(kmod.client, target_for(dataplane.mesh, dataplane.name, dataplane), kmod.check_mode)
-    _merge_meshservices(result, meshservices)
+    current = kmod.client.get(dataplane_path(dataplane.mesh, dataplane.name))
+    step, result = converge_one(kmod.client, target_for(dataplane.mesh, dataplane.name, dataplane), kmod.check_mode,
+                                current)
+    _merge_companions(result, meshservices, "meshservices")
+    zones = zone_address_steps(kmod.client, [(dataplane.mesh, dataplane.name, dataplane)],
+                               {dataplane.mesh: {dataplane.name: current}} if current else {}, kmod.check_mode)
+    _merge_companions(result, zones, "zone_addresses")
     result.update(dataplane=step.body, translations=translations, kuma_version=version,
                   created=step.action == CREATE)
     return result
@@ -83,10 +94,11 @@ def _meshservice_steps(kmod, targets, current):
     return steps
 
 
-def _merge_meshservices(result, steps):
-    """The MeshService writes in a module result: changed, --diff and the meshservices list."""
+def _merge_companions(result, steps, key):
+    """The writes of the entities that go with the Dataplanes (Kuma 3 MeshServices, MeshZoneAddresses) in
+    a module result: changed, --diff and their list under key, as mesh/name."""
     changed = [s for s in steps if s.action is not None]
-    result["meshservices"] = [s.target.key.split(":", 1)[1] for s in changed]
+    result[key] = [s.target.key.split(":", 1)[1] for s in changed]
     if changed:
         result["changed"] = True
         diff = result.setdefault("diff", {"before": {}, "after": {}})
@@ -106,7 +118,8 @@ class _Item:
 
 
 def _selector_text(selector):
-    return {str(k): tag_text(v) for k, v in (selector or {}).items()}
+    """The selector's labels as text; a label given as None (null) selects Dataplanes without it."""
+    return {str(k): None if v is None else tag_text(v) for k, v in (selector or {}).items()}
 
 
 def _validate_item(where, item, exclusive, scopes, errors):
@@ -142,7 +155,8 @@ def _validate_item(where, item, exclusive, scopes, errors):
                 key = key_of(params["mesh"], params["name"])
                 if len(scopes) == 1:
                     item_errors.append("labels: item %s must carry the selector labels (exclusive=true); missing %s"
-                                       % (key, ", ".join("%s=%s" % kv for kv in sorted(missing[0].items()))))
+                                       % (key, ", ".join("%s=%s" % (k, "(none)" if v is None else v)
+                                                         for k, v in sorted(missing[0].items()))))
                 else:
                     item_errors.append("labels: item %s must carry every label of one of the selectors "
                                        "(exclusive=true); it carries %s"
@@ -206,7 +220,7 @@ def list_dataplanes(client, mesh):
 
 
 def _carries(labels, selector):
-    return all(k in labels and str(labels[k]) == v for k, v in selector.items())
+    return all(k not in labels if v is None else k in labels and str(labels[k]) == v for k, v in selector.items())
 
 
 def stale_targets(items, current_by_mesh, selector, meshes):
@@ -293,5 +307,10 @@ def ensure_dataplanes(kmod):
         "translations": translations,
         "kuma_version": version,
     }
-    _merge_meshservices(result, meshservices)
+    _merge_companions(result, meshservices, "meshservices")
+    zones = zone_address_steps(client, [(i.mesh, i.name, i.dataplane) for i in items]
+                               + [tuple(s.target.key.split("/", 1)) + (None,) for s in steps
+                                  if s.action == DELETE and s.target.key not in {i.key for i in items}],
+                               current_by_mesh, kmod.check_mode)
+    _merge_companions(result, zones, "zone_addresses")
     return result

@@ -46,7 +46,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInp
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (
-    BACKEND_REF, TRANSPARENT_PROXYING, Dataplane,
+    BACKEND_REF, LISTENER, TRANSPARENT_PROXYING, Dataplane,
 )
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import LOOPBACK
@@ -60,12 +60,37 @@ LABEL_PREFIX_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-
 LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 RFC1035_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 RESERVED_PREFIXES = ("kuma.io/", "k8s.kuma.io/")
+DISPLAY_NAME = "kuma.io/display-name"
+ORIGIN = "kuma.io/origin"
 
 
 def major_of(version):
     """The major of a Kuma version string ('2.14.3', 'v3.0.1', '3.0.0-dev.348b6528'); None if unknown."""
     match = re.match(r"^v?(\d+)\.", str(version or ""))
     return int(match.group(1)) if match else None
+
+
+ZONE_PROXY_FORMS = ("auto", "zone_proxy", "listeners")
+
+
+def zone_proxy_form(form, version):
+    """How zone proxies run against Kuma version: (form, None), or (None, why not). auto is listeners on
+    Kuma 3 (which removed the ZoneIngress and ZoneEgress entities) and zone_proxy on Kuma 2; listeners
+    needs Kuma 2.14 or later (Dataplane.networking.listeners)."""
+    form = str(form or "auto")
+    if form not in ZONE_PROXY_FORMS:
+        return None, "%r; allowed: %s" % (form, ", ".join(ZONE_PROXY_FORMS))
+    major = major_of(version)
+    if form == "auto":
+        return ("listeners" if (major or 0) >= 3 else "zone_proxy"), None
+    if form == "zone_proxy" and (major or 0) >= 3:
+        return None, ("zone_proxy on Kuma %s: Kuma 3 removed the ZoneIngress and ZoneEgress entities; give "
+                      "listeners (a Dataplane with a zone-proxy listener, the default on Kuma 3)" % version)
+    match = re.match(r"^v?2\.(\d+)\.", str(version or ""))
+    if form == "listeners" and match and int(match.group(1)) < 14:
+        return None, ("listeners on Kuma %s: Dataplane listeners came with Kuma 2.14; give zone_proxy or upgrade "
+                      "to 2.14 first" % version)
+    return form, None
 
 
 def is_label_name(key):
@@ -227,6 +252,8 @@ class Kuma3Dataplane:
             networking["outbound"] = [self._outbound_json(i, item, outbound_ports) for i, item in enumerate(dp.outbound)]
         if dp.transparent_proxying:
             networking["transparentProxying"] = self._tproxy_json()
+        if dp.listeners:
+            networking["listeners"] = [emit(item, LISTENER) for item in dp.listeners]
         body = {"type": "Dataplane", "mesh": dp.mesh, "name": dp.name}
         if self.labels:
             body["labels"] = dict(self.labels)
@@ -239,7 +266,10 @@ class Kuma3Dataplane:
             out["backendRef"] = emit(item["backend_ref"], BACKEND_REF)
         else:
             service = item["tags"][SERVICE_TAG]
-            out["backendRef"] = {"kind": "MeshService", "name": service, "port": outbound_ports[service]}
+            ref = outbound_ports[service]
+            # another zone's MeshService (remote_meshservice_ref), else this zone's by name and port
+            out["backendRef"] = dict(ref) if isinstance(ref, dict) else {"kind": "MeshService", "name": service,
+                                                                         "port": ref}
         return out
 
     def _tproxy_json(self):
@@ -257,8 +287,16 @@ class Kuma3Dataplane:
     def bind(self, outbound_ports):
         """Fix the MeshService ports of the outbounds by service; returns self."""
         self.ports = dict(outbound_ports)
-        self.translations.extend("outbound[%d]: tags {%s: %s} -> backendRef {kind: MeshService, name: %s, port: %s}"
-                                 % (i, SERVICE_TAG, s, s, self.ports[s]) for i, s in self.outbound_services)
+        for i, s in self.outbound_services:
+            ref = self.ports[s]
+            if isinstance(ref, dict):
+                self.translations.append("outbound[%d]: tags {%s: %s} -> backendRef {kind: MeshService, labels: "
+                                         "{%s: %s, %s: %s}, port: %s} (the MeshService of zone %s)"
+                                         % (i, SERVICE_TAG, s, DISPLAY_NAME, s, ZONE_TAG, ref["labels"][ZONE_TAG],
+                                            ref["port"], ref["labels"][ZONE_TAG]))
+            else:
+                self.translations.append("outbound[%d]: tags {%s: %s} -> backendRef {kind: MeshService, name: %s, "
+                                         "port: %s}" % (i, SERVICE_TAG, s, s, ref))
         return self
 
     @property
@@ -277,6 +315,9 @@ class Kuma3Dataplane:
 
     def state_ports(self):
         return self.dp.state_ports()
+
+    def zone_ingress(self):
+        return self.dp.zone_ingress()
 
     def build_body(self, current):
         """The PUT body; with labels not managed by the task (None), the current user labels are kept
@@ -374,10 +415,11 @@ def plan_kuma3(client, dataplanes):
                 except KumaInputError as exc:
                     errors.extend(exc.errors)
             else:
-                errors.append("%soutbound[%d]: no MeshService %s in mesh %s: on Kuma 3 an outbound by service "
-                              "goes to the service's MeshService, which the collection writes when it registers "
-                              "the service's Dataplanes (put their hosts before this one), or give backend_ref "
-                              "with kind, name and port" % (where, index, service, view.mesh))
+                try:
+                    ports[service] = remote_meshservice_ref(existing.get(view.mesh, {}), service, view.mesh,
+                                                            "%soutbound[%d]" % (where, index))
+                except KumaInputError as exc:
+                    errors.extend(exc.errors)
         if not errors:
             view.bind(ports)
     if errors:
@@ -387,12 +429,72 @@ def plan_kuma3(client, dataplanes):
     return views, targets, current
 
 
+def remote_meshservice_ref(meshservices, service, mesh, where):
+    """Multizone: the backendRef of an outbound by service to a MeshService of another zone, which the
+    global synced to this zone under a name of its own (labels kuma.io/display-name, kuma.io/zone):
+    {kind, labels, port}. KumaInputError when no zone, or several zones, have one."""
+    remote = sorted(((e.get("labels") or {}).get(ZONE_TAG), e) for e in meshservices.values()
+                    if (e.get("labels") or {}).get(DISPLAY_NAME) == service
+                    and (e.get("labels") or {}).get(ORIGIN) == "global" and (e.get("labels") or {}).get(ZONE_TAG))
+    if not remote:
+        raise KumaInputError(["%s: no MeshService %s in mesh %s, in this zone or another: on Kuma 3 an outbound by "
+                              "service goes to the service's MeshService, which the collection writes when it "
+                              "registers the service's Dataplanes (put their hosts before this one; in multizone "
+                              "the zone's control plane gets another zone's through the global), or give "
+                              "backend_ref with kind, name and port" % (where, service, mesh)])
+    zones = sorted({zone for zone, _e in remote})
+    if len(zones) > 1:
+        raise KumaInputError(["%s: the service %s runs in zones %s and not in this one: give backend_ref to a "
+                              "MeshMultiZoneService of it (kind MeshMultiZoneService), or to one zone's MeshService "
+                              "(labels kuma.io/display-name and kuma.io/zone)" % (where, service, ", ".join(zones))])
+    port = port_of_meshservice(remote[0][1], service, where)
+    return {"kind": "MeshService", "labels": {DISPLAY_NAME: service, ZONE_TAG: zones[0]}, "port": port}
+
+
+def zone_services(plans):
+    """{(mesh, service): {zone: the port of its MeshService}} of the planned hosts of a multizone
+    inventory (plans: each host's sidecar plan, with its zone): the port is the first inbound's of the
+    first replica, as meshservice_body gives it to a new MeshService."""
+    out = {}
+    for plan in plans:
+        zone = (plan or {}).get("zone")
+        for inst in (plan or {}).get("instances") or []:
+            if zone and inst.get("inbound") and inst.get("services"):
+                port = inst["inbound"][0].get("port")
+                if port is not None:
+                    out.setdefault((inst["mesh"], inst["services"][0]), {}).setdefault(zone, port)
+    return out
+
+
+def cross_zone_outbounds(dataplanes, zone, services):
+    """Kuma 3 multizone: the Dataplane items of a host in zone, each outbound by service to a service that
+    runs in one other zone only (services: zone_services) given its backend_ref to that zone's MeshService
+    (labels kuma.io/display-name and kuma.io/zone), so that it is registered before the global has synced
+    that MeshService here (remote_meshservice_ref reads it once it has). Other items as they are."""
+    out = []
+    for item in dataplanes:
+        outbound = []
+        for entry in item.get("outbound") or []:
+            name = entry.get("service") or (entry.get("tags") or {}).get(SERVICE_TAG)
+            zones = services.get((item.get("mesh") or "default", name), {})
+            if name and not entry.get("backend_ref") and zone not in zones and len(zones) == 1:
+                (other, port), = zones.items()
+                entry = {k: v for k, v in entry.items() if k not in ("service", "tags")}
+                entry["backend_ref"] = {"kind": "MeshService", "labels": {DISPLAY_NAME: name, ZONE_TAG: other},
+                                        "port": port}
+            outbound.append(entry)
+        out.append(dict(item, outbound=outbound) if item.get("outbound") else item)
+    return out
+
+
 def meshservice_body(mesh, service, port, inbound):
     """The MeshService the collection writes for a service's Dataplanes (see the module doc)."""
     entry = {"name": inbound["name"], "port": port, "targetPort": inbound["name"],
              "appProtocol": inbound.get("protocol") or "tcp"}
+    # kuma.io/origin: a federated zone's CP requires it on what is written there (pkg/api-server
+    # resource_crud_endpoints.go validateOriginForWrite); elsewhere the CP sets the same value.
     return {"type": "MeshService", "mesh": mesh, "name": service,
-            "labels": {MANAGED_BY: "ansible"},
+            "labels": {MANAGED_BY: "ansible", ORIGIN: "zone"},
             "spec": {"selector": {"dataplaneLabels": {"matchLabels": {SERVICE_LABEL: service}}},
                      "ports": [entry]}}
 

@@ -24,6 +24,9 @@ from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks imp
 
 
 UNIT = "kuma-dp@%s.service"
+# In the env file of a zone proxy of the form listeners (an ordinary kuma-dp): ingress or egress, for the
+# prune (kuma-dp does not read it).
+ZONE_PROXY_ENV = "ZONE_PROXY_LISTENER"
 EDGE_UNIT = "kuma-edge@%s.service"
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", re.S)
 
@@ -236,8 +239,10 @@ class Host:
         return self.env_value(name, "KUMA_DATAPLANE_MESH")
 
     def type_of(self, name):
-        """dataplane (a sidecar), ingress or egress (a zone proxy's env file says which)."""
-        return self.env_value(name, "KUMA_DATAPLANE_PROXY_TYPE") or "dataplane"
+        """dataplane (a sidecar), ingress or egress (a zone proxy's env file says which: kuma-dp's proxy
+        type for a Kuma 2 zone proxy, ZONE_PROXY_ENV for one of the form listeners)."""
+        return (self.env_value(name, "KUMA_DATAPLANE_PROXY_TYPE") or self.env_value(name, ZONE_PROXY_ENV)
+                or "dataplane")
 
     def prune(self, installed, wanted):
         stale = [n for n in installed if n not in wanted] if self.p["prune"] else []

@@ -157,6 +157,7 @@ SCALARS = {
     "strmap": _strmap,
     "strset": _strset,
     "tags": check_tags,
+    "address": check_address,
 }
 
 

@@ -14,6 +14,7 @@ import json
 
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import edge_config, edge_tls
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import ZONE_PROXY_ENV
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import (
     DATAPLANE_FIELDS, DP_ARGS_ENV, METRICS_POLICY_PREFIX, METRICS_PORT_LABEL, TRANSPARENT_CONFIG,
 )
@@ -61,6 +62,9 @@ def sidecar_proxies(instances, tokens=None, transparent_config=TRANSPARENT_CONFI
     for inst in instances or []:
         item = {"name": inst["name"], "mesh": inst["mesh"], "readiness_port": inst["readiness_port"],
                 "description": "%s replica %s in mesh %s" % (inst["service"], inst["replica"], inst["mesh"])}
+        if inst.get("zone_proxy"):
+            item["description"] = "zone %s in mesh %s" % (inst["zone_proxy"], inst["mesh"])
+            item["env"] = {ZONE_PROXY_ENV: inst["zone_proxy"]}
         token = issued.get((inst["mesh"], inst["name"])) or issued.get((None, inst["name"]))
         if token:
             item["token"] = token
@@ -91,7 +95,9 @@ def sidecar_tokens(instances, current=None):
     current = current or {}
     out = []
     for inst in instances or []:
-        item = {"name": inst["name"], "mesh": inst["mesh"], "tags": {SERVICE_TAG: list(inst["services"])}}
+        # A zone proxy (no inbound, no service) gets a token bound to its name and mesh only.
+        item = {"name": inst["name"], "mesh": inst["mesh"],
+                "tags": {SERVICE_TAG: list(inst["services"])} if inst["services"] else {}}
         if current.get(inst["name"]):
             item["current_token"] = current[inst["name"]]
         out.append(item)

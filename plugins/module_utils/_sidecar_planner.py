@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import GATEWAY_LABEL, parse_gateway, with_offset
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, zone_proxy_form
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import (
     LEGACY_INBOUND_RE, LEGACY_OUTBOUND_RE, LEGACY_SERVICE_TAG, LOOPBACK,
 )
@@ -34,20 +35,22 @@ METRICS_PORT_LABEL = "kuma.universal/metrics-port"
 METRICS_POLICY_PREFIX = "kuma-universal-metrics-"
 # The fields of a planned instance that make its Dataplane (what the dataplanes module takes).
 DATAPLANE_FIELDS = ("name", "mesh", "address", "advertised_address", "inbound", "outbound", "admin_port",
-                    "labels", "metrics", "probes", "transparent_proxying", "gateway")
+                    "labels", "metrics", "probes", "transparent_proxying", "gateway", "listeners", "zone_address")
 # kuma-dp's flag for the transparent replica, in its environment file (the kuma-dp@ unit's ExecStart
 # ends with $KUMA_DP_ARGS, empty for every other proxy).
 DP_ARGS_ENV = "KUMA_DP_ARGS"
 TRANSPARENT_CONFIG = "/etc/kuma/transparent-proxy.yaml"
 PORT_MIN = 1
 PORT_MAX = 65535
-# Zone proxies of a multizone deployment (kuma_zone_proxies of a host), in the Kuma 2.x form: kuma-dp
-# --proxy-type ingress|egress with a ZoneIngress / ZoneEgress entity and a zone token. Kuma 3.x replaces
-# them with Dataplane listeners and MeshZoneAddress: a second form would sit beside this one.
-ZONE_PROXY_KEYS = ("type", "name", "address", "port", "advertised_address", "advertised_port", "admin_port",
+# Zone proxies of a multizone deployment (kuma_zone_proxies of a host), in one of two forms
+# (_kuma3.zone_proxy_form decides "auto"): zone_proxy, Kuma 2.x's kuma-dp --proxy-type ingress|egress with a
+# ZoneIngress / ZoneEgress entity and a zone token; listeners, Kuma 3's (and 2.14's) mesh-scoped Dataplane
+# with one listener of that type, registered, tokened and run like a sidecar, and for an ingress the
+# MeshZoneAddress other zones reach it by (written with the Dataplane, _zone_address.py).
+ZONE_PROXY_KEYS = ("type", "name", "mesh", "address", "port", "advertised_address", "advertised_port", "admin_port",
                    "readiness_port")
 ZONE_PROXY_KINDS = {"ingress": ("ZoneIngress", 10001), "egress": ("ZoneEgress", 10002)}
-ZONE_PROXY_FORMS = ("zone_proxy",)
+ZONE_PROXY_LABEL = "kuma.universal/zone-proxy"
 
 
 def host_slug(host_short):
@@ -265,6 +268,7 @@ class Planner:
             # A gateway's Dataplane (Kuma 2: DELEGATED; _kuma3 makes it an ordinary one) and its edge.
             "gateway": {"type": "DELEGATED", "tags": {SERVICE_TAG: service}} if gateway is not None else None,
             "gateway_edge": edge,
+            "listeners": None, "zone_address": None, "zone_proxy": None,
         }
         if transparent and None not in self.redirect_ports:
             # Envoy listens on both redirect ports: no other proxy of the host may take them.
@@ -421,24 +425,26 @@ class Planner:
                 first[port] = (what, owner)
 
     # -- zone proxies ----------------------------------------------------------------------
-    def add_zone_proxies(self, zone_proxies, zone, form):
+    def add_zone_proxies(self, zone_proxies, zone, form, kuma_version=None):
         if zone_proxies in (None, ""):
             return
         if not isinstance(zone_proxies, list):
             self.errors.append("kuma_zone_proxies: must be a list of zone proxies, got %r" % (zone_proxies,))
             return
-        if zone_proxies and form not in ZONE_PROXY_FORMS:
-            self.errors.append("sidecar_zone_proxy_form: %r; implemented: %s (Kuma 2.x ZoneIngress and ZoneEgress)"
-                               % (form, ", ".join(ZONE_PROXY_FORMS)))
+        if not zone_proxies:
             return
-        if zone_proxies and not zone:
+        form, problem = zone_proxy_form(form, kuma_version)
+        if problem:
+            self.errors.append("sidecar_zone_proxy_form: %s" % problem)
+            return
+        if not zone:
             self.errors.append("kuma_zone_proxies: a zone ingress or egress runs in a zone: set kuma_zone on %s "
                                "(the zone of its control plane)" % self.host)
             return
         for index, item in enumerate(zone_proxies):
-            self._add_zone_proxy("kuma_zone_proxies[%d]" % index, item)
+            self._add_zone_proxy("kuma_zone_proxies[%d]" % index, item, form)
 
-    def _add_zone_proxy(self, where, item):
+    def _add_zone_proxy(self, where, item, form="zone_proxy"):
         if not isinstance(item, dict):
             self.errors.append("%s: must be a dictionary (type, port, ...), got %r" % (where, item))
             return
@@ -469,8 +475,14 @@ class Planner:
             errors.append("%s.address: required (the host has no default address)" % where)
         if any(z["name"] == inst.name for z in self.zone_proxies) or any(i["name"] == inst.name for i in self.instances):
             errors.append("%s: the name %s is given twice on %s (set name: to tell them apart)" % (where, inst.name, self.host))
+        if form != "listeners" and item.get("mesh") is not None:
+            errors.append("%s.mesh: a Kuma 2 zone proxy (sidecar_zone_proxy_form zone_proxy) serves every mesh; "
+                          "a mesh is given with the form listeners (one zone proxy per mesh)" % where)
         self.errors.extend(errors)
         if errors:
+            return
+        if form == "listeners":
+            self._add_zone_listener(inst, kind, entity, item, address, ports)
             return
         networking = {"address": address, "port": ports["port"]}
         if kind == "ingress":
@@ -482,7 +494,29 @@ class Planner:
         self.zone_proxies.append({"name": inst.name, "type": kind, "readiness_port": ports["readiness_port"],
                                   "resource": {"type": entity, "name": inst.name, "networking": networking}})
 
-    def plan(self, sidecars, zone_proxies=None, zone=None, zone_proxy_form="zone_proxy"):
+    def _add_zone_listener(self, inst, kind, entity, item, address, ports):
+        """A zone proxy of the form listeners: a Dataplane of its mesh with one listener of its type,
+        planned as an instance (registered, tokened and run like a sidecar's, without inbounds), labelled
+        ZONE_PROXY_LABEL; an ingress with the address other zones reach it by (its MeshZoneAddress)."""
+        listener = {"type": entity, "address": address, "port": ports["port"], "name": kind}
+        zone_address = None
+        if kind == "ingress":
+            zone_address = {"address": item.get("advertised_address") or address,
+                            "port": ports["advertised_port"] or ports["port"]}
+        labels = {MANAGED_BY: "ansible", HOST_LABEL: self.host, ZONE_PROXY_LABEL: kind,
+                  # Kuma 3's SPIFFE ID of the collection's proxies reads this label (_kuma3.SPIFFE_PATH).
+                  SERVICE_LABEL: "zone-%s" % kind}
+        self.taken.extend((port, what, inst.name) for port, what in inst.ports)
+        self.instances.append({
+            "name": inst.name, "service": "zone-%s" % kind, "mesh": str(item.get("mesh") or self.mesh), "replica": 0,
+            "services": [], "address": address, "advertised_address": None, "inbound": [], "outbound": [],
+            "admin_port": ports["admin_port"], "readiness_port": ports["readiness_port"], "metrics_port": None,
+            "labels": labels, "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None,
+            "gateway": None, "gateway_edge": None,
+            "listeners": [listener], "zone_address": zone_address, "zone_proxy": kind,
+        })
+
+    def plan(self, sidecars, zone_proxies=None, zone=None, zone_proxy_form="auto", kuma_version=None):
         # Undefined (None; "" from an ini inventory) is not "no sidecars": a missing or misspelled
         # variable must leave the host's proxies of that kind alone. Only an explicit [] empties a host.
         sidecars_managed = sidecars not in (None, "")
@@ -494,7 +528,7 @@ class Planner:
             sidecars = []
         for index, sidecar in enumerate(sidecars):
             self.add_sidecar(index, sidecar)
-        self.add_zone_proxies(zone_proxies, zone, zone_proxy_form)
+        self.add_zone_proxies(zone_proxies, zone, zone_proxy_form, kuma_version)
         self.allocate_readiness_ports()
         self.allocate_metrics_ports()
         self.check_ports()
@@ -503,7 +537,8 @@ class Planner:
                 "zone": zone or "",
                 "transparent": [i["name"] for i in self.instances if i["transparent"]],
                 "exclude_inbound_ports": self.exclude_inbound_ports(),
-                "sidecars_managed": sidecars_managed, "prune_types": prune_types}
+                "sidecars_managed": sidecars_managed, "zone_proxies_managed": zone_proxies_managed,
+                "prune_types": prune_types}
 
     def exclude_inbound_ports(self):
         """What a transparent proxy on the host must not redirect: every port the host's proxies listen on
@@ -515,7 +550,7 @@ class Planner:
             for key in ("admin_port", "readiness_port", "metrics_port"):
                 if inst[key]:
                     ports.add(int(inst[key]))
-            for listener in (inst.get("gateway_edge") or {}).get("listeners", []):
+            for listener in (inst.get("gateway_edge") or {}).get("listeners", []) + (inst.get("listeners") or []):
                 ports.add(int(listener["port"]))
             if not inst["transparent"]:
                 for item in inst["inbound"]:

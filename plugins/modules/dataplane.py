@@ -163,6 +163,21 @@ options:
   probes:
     description: C(probes) (C(port), C(endpoints) with C(inbound_port), C(inbound_path), C(path)).
     type: dict
+  listeners:
+    description:
+      - C(networking.listeners) - zone-proxy listeners (Kuma 2.14 and 3.x; Kuma 3 removed the C(ZoneIngress) and
+        C(ZoneEgress) entities), each with C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address) (default
+        O(address)) and C(name) (unique across inbounds and listeners).
+      - A Dataplane with a V(ZoneIngress) listener gets the C(MeshZoneAddress) of its mesh and name that other zones
+        reach it at (O(zone_address), default the listener's address and port), written with it and deleted with it or
+        with the listener - only one labelled C(kuma.universal/managed-by=ansible); see RV(zone_addresses).
+    type: list
+    elements: dict
+  zone_address:
+    description:
+      - Where other zones reach this Dataplane's V(ZoneIngress) listener (C(address), C(port)), for example a NAT or
+        load balancer in front of it; default the listener's own. Only with such a listener.
+    type: dict
 notes:
   - The module returns the entity as sent; compare RV(dataplane) with C(kumactl get dataplane -o yaml).
   - Fields not given are not part of the entity (the Dataplane is replaced as a whole), except O(labels),
@@ -253,11 +268,21 @@ created:
   type: bool
 kuma_version:
   description:
-    - The control plane's version (from C(GET /)). A Kuma 3.x control plane is refused before any write,
-      as its Dataplane format differs.
+    - The control plane's version (from C(GET /)). A Kuma 3.x control plane gets the 3.x entity (see RV(translations)).
   returned: when O(state=present)
   type: str
   sample: 2.14.3
+meshservices:
+  description: Kuma 3 - the C(MeshService)s written for the Dataplane's service (created or updated), as V(mesh/name).
+  returned: when O(state=present)
+  type: list
+  elements: str
+zone_addresses:
+  description: The C(MeshZoneAddress)es written or deleted for a V(ZoneIngress) listener, as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/zone-ingress-vm-1]
 """
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
@@ -281,6 +306,8 @@ def main():
         "gateway": {"type": "dict"},
         "metrics": {"type": "dict"},
         "probes": {"type": "dict"},
+        "listeners": {"type": "list", "elements": "dict"},
+        "zone_address": {"type": "dict"},
     }
     KumaModule(argument_spec).run(ensure_dataplane)
 

@@ -124,7 +124,8 @@ options:
   prune_types:
     description:
       - With O(step=prune), the kinds of installed proxies that may be removed - V(dataplane) (sidecars), V(ingress)
-        and V(egress) (zone proxies; an environment file with C(KUMA_DATAPLANE_PROXY_TYPE) tells them apart).
+        and V(egress) (zone proxies; an environment file with C(KUMA_DATAPLANE_PROXY_TYPE), or for a zone proxy that is a
+        Dataplane listener C(ZONE_PROXY_LISTENER), tells them apart).
       - The P(kuma.universal.sidecar#role) role leaves out V(dataplane) when C(kuma_sidecars) is undefined, and the
         zone proxy kinds when C(kuma_zone_proxies) is undefined, so that a missing variable leaves those proxies alone.
     type: list

@@ -94,6 +94,15 @@ options:
       probes:
         description: C(probes), as in M(kuma.universal.dataplane).
         type: dict
+      listeners:
+        description:
+          - Zone-proxy listeners (C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address), C(name)), as in
+            M(kuma.universal.dataplane); a V(ZoneIngress) one comes with its C(MeshZoneAddress) (RV(zone_addresses)).
+        type: list
+        elements: dict
+      zone_address:
+        description: Where other zones reach the V(ZoneIngress) listener (C(address), C(port)), as in M(kuma.universal.dataplane).
+        type: dict
   exclusive:
     description:
       - Delete every Dataplane that carries all the O(selector) labels and is not in O(dataplanes),
@@ -127,7 +136,9 @@ options:
     elements: dict
     suboptions:
       labels:
-        description: The labels (name to value) marking the Dataplanes this selector owns.
+        description:
+          - The labels (name to value) marking the Dataplanes this selector owns. A label given as V(null) selects the
+            Dataplanes without that label (for example C(kuma.universal/zone-proxy), to leave a host's zone proxies alone).
         type: dict
         required: true
       meshes:
@@ -237,6 +248,20 @@ unchanged:
   type: list
   elements: str
   sample: [default/redis-3]
+meshservices:
+  description: Kuma 3 - the C(MeshService)s written for the services of the items (created or updated), as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/redis]
+zone_addresses:
+  description:
+    - The C(MeshZoneAddress)es written for items with a V(ZoneIngress) listener, or deleted with such a Dataplane or
+      listener, as V(mesh/name).
+  returned: always
+  type: list
+  elements: str
+  sample: [default/zone-ingress-vm-1]
 translations:
   description: Per V(mesh/name), the legacy constructs translated to today's syntax; only items that had any.
   returned: always

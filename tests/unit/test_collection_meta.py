@@ -39,7 +39,7 @@ def test_every_module_is_in_the_action_group():
     assert sorted(runtime["action_groups"]["kuma"]) == MODULES
     assert MODULES == ["dataplane", "dataplane_info", "dataplane_signing_key", "dataplane_token",
                        "dataplane_token_revocations", "dataplane_tokens", "dataplanes", "gateway_permissions", "kuma3_readiness", "mesh", "resource",
-                       "zone_token"]
+                       "zone_token", "zone_trusts"]
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -2,7 +2,8 @@
 
 Usage: listener_cx.py <proxy name> <listener port> [<url to GET first>]
 Reads Envoy's stats through the proxy's admin socket (/var/lib/kuma-dp/<proxy>/kuma-envoy-admin.sock)
-and sums listener.<address>_<port>.downstream_cx_total. With a URL, sends one GET there first (its
+and sums listener.<address>_<port>.downstream_cx_total (Kuma 2), or of a Kuma 3 zone proxy's listener, named
+by its stat prefix, listener.self_zoneingress_dp_<name>.downstream_cx_total (or zoneegress). With a URL, sends one GET there first (its
 failure is ignored: the counter tells whether it passed).
 """
 
@@ -34,7 +35,8 @@ def main(proxy, port, url=None):
     conn = AdminConnection("/var/lib/kuma-dp/%s/kuma-envoy-admin.sock" % proxy)
     conn.request("GET", "/stats")
     text = conn.getresponse().read().decode()
-    pattern = re.compile(r"^listener\..*_%d\.downstream_cx_total: (\d+)$" % int(port), re.M)
+    pattern = re.compile(r"^listener\.(?:[^ ]*_%d|self_zone(?:ingress|egress)_dp_[^ .]+)\.downstream_cx_total: (\d+)$"
+                         % int(port), re.M)
     print(sum(int(n) for n in pattern.findall(text)))
 
 

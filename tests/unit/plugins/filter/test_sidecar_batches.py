@@ -40,12 +40,16 @@ def test_one_group_per_cp_with_one_selector_per_host():
     first = groups[0]
     names = ["web-vm-1-0", "web-vm-1-1", "pay-vm-1-0", "web-vm-3-0", "web-vm-3-1"]
     assert [d["name"] for d in first["dataplanes"]] == names
+    # kuma_zone_proxies undefined: the host's zone proxies (label kuma.universal/zone-proxy) are left alone
+    alone = {"kuma.universal/zone-proxy": None}
     assert first["selectors"] == [
-        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-1"},
+        {"labels": dict(alone, **{"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-1"}),
          "meshes": ["default", "payments"]},
         # no proxy left: its selector still prunes the meshes of the proxies it removed
-        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-2"}, "meshes": ["default"]},
-        {"labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-3"}, "meshes": ["default"]}]
+        {"labels": dict(alone, **{"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-2"}),
+         "meshes": ["default"]},
+        {"labels": dict(alone, **{"kuma.universal/managed-by": "ansible", "kuma.universal/host": "vm-3"}),
+         "meshes": ["default"]}]
     # every item carries the labels of its own host's selector
     for item in first["dataplanes"]:
         assert item["labels"]["kuma.universal/host"] in item["name"]

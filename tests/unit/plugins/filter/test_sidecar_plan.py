@@ -9,7 +9,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import FilterModule, sidecar_dataplanes, sidecar_plan
+from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import (
+    FilterModule, sidecar_dataplanes, sidecar_plan, sidecar_proxies, sidecar_tokens,
+)
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import DATAPLANE_FIELDS, host_slug
 
 ADDRESS = "10.0.0.2"
@@ -69,7 +71,7 @@ def test_the_demo_plan():
         "outbound": [], "admin_port": None, "readiness_port": 9907, "metrics_port": None,
         "labels": {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm"},
         "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None,
-        "gateway": None, "gateway_edge": None}
+        "gateway": None, "gateway_edge": None, "listeners": None, "zone_address": None, "zone_proxy": None}
 
 
 # -- readiness ports ---------------------------------------------------------------------------
@@ -303,7 +305,7 @@ def test_sidecar_settings_override_the_role_defaults():
 def test_no_sidecars_plan_nothing(empty, managed):
     assert plan(empty) == {"instances": [], "errors": [], "transparent": [], "exclude_inbound_ports": [],
                            "zone_proxies": [], "zone": "", "sidecars_managed": managed,
-                           "prune_types": ["dataplane"] if managed else []}
+                           "zone_proxies_managed": False, "prune_types": ["dataplane"] if managed else []}
 
 
 def test_a_list_is_required():
@@ -488,10 +490,50 @@ def test_zone_proxy_refusals_name_the_field(zone_proxies, zone, message):
     assert any(message in e for e in result["errors"]), result["errors"]
 
 
-def test_an_unimplemented_zone_proxy_form_is_refused():
-    result = plan([], zone="z", zone_proxies=[{"type": "ingress"}], zone_proxy_form="listeners")
-    assert result["errors"] == ["sidecar_zone_proxy_form: 'listeners'; implemented: zone_proxy "
-                                "(Kuma 2.x ZoneIngress and ZoneEgress)"]
+@pytest.mark.parametrize("form,version,error", [
+    ("other", "2.14.3", "sidecar_zone_proxy_form: 'other'; allowed: auto, zone_proxy, listeners"),
+    ("zone_proxy", "3.0.1", "sidecar_zone_proxy_form: zone_proxy on Kuma 3.0.1: Kuma 3 removed the ZoneIngress and "
+                            "ZoneEgress entities; give listeners (a Dataplane with a zone-proxy listener, the default "
+                            "on Kuma 3)"),
+    ("listeners", "2.13.10", "sidecar_zone_proxy_form: listeners on Kuma 2.13.10: Dataplane listeners came with Kuma "
+                             "2.14; give zone_proxy or upgrade to 2.14 first"),
+])
+def test_a_zone_proxy_form_the_version_lacks_is_refused(form, version, error):
+    result = plan([], zone="z", zone_proxies=[{"type": "ingress"}], zone_proxy_form=form, kuma_version=version)
+    assert result["errors"] == [error]
+    assert result["instances"] == [] and result["zone_proxies"] == []
+
+
+@pytest.mark.parametrize("version,form", [("2.14.3", "auto"), ("2.14.3", "listeners"), ("3.0.0-dev.348b6528", "auto")])
+def test_zone_proxies_as_dataplane_listeners(version, form):
+    """Kuma 3 (and 2.14 on request): each zone proxy a Dataplane of its mesh with one listener, planned
+    as an instance; the ingress with the address other zones reach it at (its MeshZoneAddress)."""
+    result = plan([{"service": "web", "inbound": [{"port": 9000}]}], zone="zone-1", kuma_version=version,
+                  zone_proxy_form=form, zone_proxies=[{"type": "ingress", "advertised_address": "203.0.113.7",
+                                                       "advertised_port": 30001},
+                                                      {"type": "egress", "mesh": "payments", "port": 10012}])
+    if version.startswith("2.") and form == "auto":
+        assert result["errors"] == ["kuma_zone_proxies[1].mesh: a Kuma 2 zone proxy (sidecar_zone_proxy_form "
+                                    "zone_proxy) serves every mesh; a mesh is given with the form listeners (one zone "
+                                    "proxy per mesh)"]
+        assert [z["name"] for z in result["zone_proxies"]] == ["zone-ingress-redis-vm"]  # Kuma 2's own form
+        return
+    assert result["errors"] == [] and result["zone_proxies"] == []
+    _web, ingress, egress = result["instances"]
+    assert ingress["listeners"] == [{"type": "ZoneIngress", "address": ADDRESS, "port": 10001, "name": "ingress"}]
+    assert ingress["zone_address"] == {"address": "203.0.113.7", "port": 30001}
+    assert ingress["labels"] == {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "redis-vm",
+                                 "kuma.universal/zone-proxy": "ingress", "kuma.universal/service": "zone-ingress"}
+    assert (ingress["inbound"], ingress["services"], ingress["mesh"]) == ([], [], "default")
+    assert egress["listeners"][0]["type"] == "ZoneEgress" and egress["zone_address"] is None
+    assert egress["mesh"] == "payments" and egress["zone_proxy"] == "egress"
+    assert result["zone_proxies_managed"] and set(result["prune_types"]) == {"dataplane", "ingress", "egress"}
+    # registered like a sidecar: the dataplanes items, a token without tags, a kuma-dp env naming its kind
+    dataplanes = sidecar_dataplanes(result["instances"])
+    assert dataplanes[1]["listeners"] == ingress["listeners"]
+    assert sidecar_tokens(result["instances"])[1] == {"name": "zone-ingress-redis-vm", "mesh": "default", "tags": {}}
+    item = sidecar_proxies(result["instances"])[2]
+    assert item["env"] == {"ZONE_PROXY_LISTENER": "egress"} and item["description"] == "zone egress in mesh payments"
 
 
 def test_a_transparent_host_does_not_redirect_its_zone_proxy_ports():
