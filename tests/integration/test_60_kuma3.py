@@ -28,6 +28,7 @@ from support.kuma_cp import ROOT, ControlPlane, free_port, unpack
 
 sys.path.insert(0, str(ROOT / "build" / "collections"))  # make collection links the work tree there
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import mesh_identity, spiffe_id  # noqa: E402
+from test_19_zone_proxy_listeners import check_zone_ingress
 from test_30_token_kuma_dp import KumaDp
 
 KUMA3_VERSION = os.environ.get("KUMA3_VERSION", "3.0.0-dev.348b6528")
@@ -218,3 +219,8 @@ def test_seed_inventory_on_kuma3(cp3, tmp_path, running):
     groups = json.loads(listed.stdout)
     assert sorted(groups["service_web"]["hosts"]) == ["web-0", "web-1", "web-2"], groups.get("service_web")
     assert groups["service_client"]["hosts"] == ["client-1"]
+
+
+def test_zone_ingress_listener_on_kuma3(cp3, tmp_path):
+    """Kuma 3's only form of a zone proxy, with its MeshZoneAddress (test_19 on 2.14)."""
+    check_zone_ingress(cp3, Ansible(cp3, tmp_path))
