@@ -116,6 +116,11 @@ fi
 
 dist_dir="$KU_CACHE/dist/$KUMA_VERSION"
 archive="$dist_dir/kuma-$KUMA_VERSION-linux-amd64.tar.gz"
+# One build of a version at a time: a call while another builds it (a suite, while test-all.sh
+# builds ahead in the background) waits for it, then finds the archive in the cache.
+mkdir -p "$dist_dir"
+exec 9>"$dist_dir/.lock"
+flock 9
 if [ -f "$archive" ] && [ -f "$archive.sha256" ] \
    && (cd "$dist_dir" && sha256sum -c --status "$(basename "$archive").sha256"); then
   echo "$archive"

@@ -7,6 +7,8 @@ KUMA_VERSION="${KUMA_VERSION:-2.14.3}"
 # The Kuma 3 build the kuma3 suite tests beside KUMA_VERSION: the 3.0 development commit
 # (README "Kuma versions": the newest Kuma 3 source reachable here, not the released 3.0.x).
 KUMA3_VERSION="${KUMA3_VERSION:-3.0.0-dev.348b6528}"
+# The release molecule/upgrade starts from in the molecule suite (its upgrade_from default).
+KUMA_UPGRADE_SOURCE="${KUMA_UPGRADE_SOURCE:-2.13.10}"
 KU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # The one place the project's Ansible environment is set (Makefile targets, the test

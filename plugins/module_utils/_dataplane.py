@@ -46,7 +46,7 @@ GATEWAY = {"type": ("choice", GATEWAY_TYPES), "tags": "tags"}
 METRICS = {"type": ("choice", ("prometheus",)), "name": "str", "conf": "raw"}
 PROBE_ENDPOINT = {"inbound_port": "port", "inbound_path": "path", "path": "path"}
 PROBES = {"port": "port", "endpoints": ("list", PROBE_ENDPOINT)}
-# Zone proxies as listeners of a Dataplane (Kuma 2.14 and 3.x; Kuma 3 removed ZoneIngress/ZoneEgress).
+# Zone proxies as listeners of a Dataplane (Kuma 3, which removed ZoneIngress/ZoneEgress; 2.14 accepts them).
 LISTENER_TYPES = ("ZoneIngress", "ZoneEgress")
 LISTENER = {"type": ("choice", LISTENER_TYPES), "address": "address", "port": "port", "name": "str"}
 # Where other zones reach a ZoneIngress listener (its MeshZoneAddress; default the listener's own).

@@ -44,7 +44,7 @@ PORT_MIN = 1
 PORT_MAX = 65535
 # Zone proxies of a multizone deployment (kuma_zone_proxies of a host), in one of two forms
 # (_kuma3.zone_proxy_form decides "auto"): zone_proxy, Kuma 2.x's kuma-dp --proxy-type ingress|egress with a
-# ZoneIngress / ZoneEgress entity and a zone token; listeners, Kuma 3's (and 2.14's) mesh-scoped Dataplane
+# ZoneIngress / ZoneEgress entity and a zone token; listeners, Kuma 3's mesh-scoped Dataplane
 # with one listener of that type, registered, tokened and run like a sidecar, and for an ingress the
 # MeshZoneAddress other zones reach it by (written with the Dataplane, _zone_address.py).
 ZONE_PROXY_KEYS = ("type", "name", "mesh", "address", "port", "advertised_address", "advertised_port", "admin_port",

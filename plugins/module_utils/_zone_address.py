@@ -4,7 +4,7 @@
 """Internal: the MeshZoneAddress of a zone ingress that is a Dataplane listener.
 
 Kuma 3 removed the ZoneIngress entity (KUMA-3.md 1.3): a zone ingress is a listener of type
-ZoneIngress on an ordinary, mesh-scoped Dataplane (Kuma 2.14 has the form too), and other zones
+ZoneIngress on an ordinary, mesh-scoped Dataplane (Kuma 2.14 accepts the form), and other zones
 reach it at the mesh's MeshZoneAddress, which on Universal the operator writes in the zone
 ("MeshZoneAddress is the only source of publicly reachable coordinates of a remote zone proxy",
 K@3 pkg/xds/topology/outbound.go). The dataplanes modules write it with the Dataplane: one per

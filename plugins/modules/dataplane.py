@@ -165,8 +165,8 @@ options:
     type: dict
   listeners:
     description:
-      - C(networking.listeners) - zone-proxy listeners (Kuma 2.14 and 3.x; Kuma 3 removed the C(ZoneIngress) and
-        C(ZoneEgress) entities), each with C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address) (default
+      - C(networking.listeners) - zone-proxy listeners (Kuma 3.x, which removed the C(ZoneIngress) and C(ZoneEgress)
+        entities; Kuma 2.14 accepts them but routes traffic between zones through those entities only), each with C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address) (default
         O(address)) and C(name) (unique across inbounds and listeners).
       - A Dataplane with a V(ZoneIngress) listener gets the C(MeshZoneAddress) of its mesh and name that other zones
         reach it at (O(zone_address), default the listener's address and port), written with it and deleted with it or

@@ -495,8 +495,9 @@ def test_zone_proxy_refusals_name_the_field(zone_proxies, zone, message):
     ("zone_proxy", "3.0.1", "sidecar_zone_proxy_form: zone_proxy on Kuma 3.0.1: Kuma 3 removed the ZoneIngress and "
                             "ZoneEgress entities; give listeners (a Dataplane with a zone-proxy listener, the default "
                             "on Kuma 3)"),
-    ("listeners", "2.13.10", "sidecar_zone_proxy_form: listeners on Kuma 2.13.10: Dataplane listeners came with Kuma "
-                             "2.14; give zone_proxy or upgrade to 2.14 first"),
+    ("listeners", "2.14.3", "sidecar_zone_proxy_form: listeners on Kuma 2.14.3: Kuma 2 routes traffic between zones "
+                            "through ZoneIngress and ZoneEgress entities only (a zone proxy of the form listeners gets "
+                            "none); give zone_proxy, or auto, until the zone runs Kuma 3"),
 ])
 def test_a_zone_proxy_form_the_version_lacks_is_refused(form, version, error):
     result = plan([], zone="z", zone_proxies=[{"type": "ingress"}], zone_proxy_form=form, kuma_version=version)
@@ -504,9 +505,9 @@ def test_a_zone_proxy_form_the_version_lacks_is_refused(form, version, error):
     assert result["instances"] == [] and result["zone_proxies"] == []
 
 
-@pytest.mark.parametrize("version,form", [("2.14.3", "auto"), ("2.14.3", "listeners"), ("3.0.0-dev.348b6528", "auto")])
+@pytest.mark.parametrize("version,form", [("2.14.3", "auto"), ("3.0.0-dev.348b6528", "auto"), ("3.0.1", "listeners")])
 def test_zone_proxies_as_dataplane_listeners(version, form):
-    """Kuma 3 (and 2.14 on request): each zone proxy a Dataplane of its mesh with one listener, planned
+    """Kuma 3: each zone proxy a Dataplane of its mesh with one listener, planned
     as an instance; the ingress with the address other zones reach it at (its MeshZoneAddress)."""
     result = plan([{"service": "web", "inbound": [{"port": 9000}]}], zone="zone-1", kuma_version=version,
                   zone_proxy_form=form, zone_proxies=[{"type": "ingress", "advertised_address": "203.0.113.7",
