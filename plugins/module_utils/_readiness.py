@@ -154,7 +154,9 @@ def readiness(client):
                     "zone_proxy", kind, "%d %s (%s); 3.0 removed them" % (
                         len(items), kind, ", ".join(sorted(i.get("name", "?") for i in items))),
                     "migrate to mesh-scoped zone proxies (a Dataplane with networking.listeners) before upgrading "
-                    "the zone CP, and re-issue their tokens as dataplane tokens"))
+                    "the zone CP, and re-issue their tokens as dataplane tokens. The sidecar role writes that form on "
+                    "Kuma 3 only (Kuma 2 routes between zones through ZoneIngress entities): it does not take a "
+                    "multizone mesh across the major yet; deploy Kuma 3 zones anew, or follow Kuma's UPGRADE.md"))
     for mesh in meshes:
         name = mesh.get("name")
         for dp in client.list("/meshes/%s/dataplanes" % quote_segment(name)):
