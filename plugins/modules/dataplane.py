@@ -166,8 +166,9 @@ options:
   listeners:
     description:
       - C(networking.listeners) - zone-proxy listeners (Kuma 3.x, which removed the C(ZoneIngress) and C(ZoneEgress)
-        entities; Kuma 2.14 accepts them but routes traffic between zones through those entities only), each with C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address) (default
-        O(address)) and C(name) (unique across inbounds and listeners).
+        entities; Kuma 2.14 accepts them but routes traffic between zones through those entities only), each with
+        C(type) V(ZoneIngress) or V(ZoneEgress), C(port), C(address) (default O(address)) and C(name) (unique across
+        inbounds and listeners).
       - A Dataplane with a V(ZoneIngress) listener gets the C(MeshZoneAddress) of its mesh and name that other zones
         reach it at (O(zone_address), default the listener's address and port), written with it and deleted with it or
         with the listener - only one labelled C(kuma.universal/managed-by=ansible); see RV(zone_addresses).
