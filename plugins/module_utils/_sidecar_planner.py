@@ -482,7 +482,7 @@ class Planner:
         if errors:
             return
         if form == "listeners":
-            self._add_zone_listener(inst, kind, entity, item, address, ports)
+            self._add_zone_listener(where, inst, kind, entity, item, address, ports)
             return
         networking = {"address": address, "port": ports["port"]}
         if kind == "ingress":
@@ -494,7 +494,7 @@ class Planner:
         self.zone_proxies.append({"name": inst.name, "type": kind, "readiness_port": ports["readiness_port"],
                                   "resource": {"type": entity, "name": inst.name, "networking": networking}})
 
-    def _add_zone_listener(self, inst, kind, entity, item, address, ports):
+    def _add_zone_listener(self, where, inst, kind, entity, item, address, ports):
         """A zone proxy of the form listeners: a Dataplane of its mesh with one listener of its type,
         planned as an instance (registered, tokened and run like a sidecar's, without inbounds), labelled
         ZONE_PROXY_LABEL; an ingress with the address other zones reach it by (its MeshZoneAddress)."""
@@ -506,15 +506,20 @@ class Planner:
         labels = {MANAGED_BY: "ansible", HOST_LABEL: self.host, ZONE_PROXY_LABEL: kind,
                   # Kuma 3's SPIFFE ID of the collection's proxies reads this label (_kuma3.SPIFFE_PATH).
                   SERVICE_LABEL: "zone-%s" % kind}
-        self.taken.extend((port, what, inst.name) for port, what in inst.ports)
-        self.instances.append({
+        planned = {
             "name": inst.name, "service": "zone-%s" % kind, "mesh": str(item.get("mesh") or self.mesh), "replica": 0,
             "services": [], "address": address, "advertised_address": None, "inbound": [], "outbound": [],
             "admin_port": ports["admin_port"], "readiness_port": ports["readiness_port"], "metrics_port": None,
             "labels": labels, "metrics": None, "probes": None, "transparent": False, "transparent_proxying": None,
             "gateway": None, "gateway_edge": None,
             "listeners": [listener], "zone_address": zone_address, "zone_proxy": kind,
-        })
+        }
+        # The dataplane module's own validation (the mesh's name, say), before any change.
+        errors = ["%s (%s): %s" % (where, inst.name, e) for e in self._model_errors(planned)]
+        self.errors.extend(errors)
+        if not errors:
+            self.taken.extend((port, what, inst.name) for port, what in inst.ports)
+            self.instances.append(planned)
 
     def plan(self, sidecars, zone_proxies=None, zone=None, zone_proxy_form="auto", kuma_version=None):
         # Undefined (None; "" from an ini inventory) is not "no sidecars": a missing or misspelled

@@ -490,6 +490,12 @@ def test_zone_proxy_refusals_name_the_field(zone_proxies, zone, message):
     assert any(message in e for e in result["errors"]), result["errors"]
 
 
+def test_a_zone_proxy_of_a_bad_mesh_is_named_before_any_change():
+    result = plan([], zone="z", zone_proxies=[{"type": "ingress", "mesh": "Bad_Mesh"}], kuma_version="3.0.1")
+    assert len(result["errors"]) == 1 and result["instances"] == []
+    assert result["errors"][0].startswith("kuma_zone_proxies[0] (zone-ingress-redis-vm): mesh")
+
+
 @pytest.mark.parametrize("form,version,error", [
     ("other", "2.14.3", "sidecar_zone_proxy_form: 'other'; allowed: auto, zone_proxy, listeners"),
     ("zone_proxy", "3.0.1", "sidecar_zone_proxy_form: zone_proxy on Kuma 3.0.1: Kuma 3 removed the ZoneIngress and "
