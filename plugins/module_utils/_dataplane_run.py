@@ -308,9 +308,10 @@ def ensure_dataplanes(kmod):
         "kuma_version": version,
     }
     _merge_companions(result, meshservices, "meshservices")
+    item_keys = {i.key for i in items}
     zones = zone_address_steps(client, [(i.mesh, i.name, i.dataplane) for i in items]
                                + [tuple(s.target.key.split("/", 1)) + (None,) for s in steps
-                                  if s.action == DELETE and s.target.key not in {i.key for i in items}],
+                                  if s.action == DELETE and s.target.key not in item_keys],
                                current_by_mesh, kmod.check_mode)
     _merge_companions(result, zones, "zone_addresses")
     return result

@@ -19,9 +19,9 @@ from __future__ import annotations
 from ansible_collections.kuma.universal.plugins.module_utils._api import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target, apply, plan
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import MANAGED_BY, ORIGIN
 
-MANAGED_BY = "kuma.universal/managed-by"
-HOST_LABEL = "kuma.universal/host"
+HOST_LABEL = "kuma.universal/host"  # as _sidecar_planner writes it (not imported: the planner is controller-side)
 
 
 def zone_address_path(mesh, name):
@@ -50,7 +50,7 @@ def zone_address_target(mesh, name, address=None, port=None, host=None):
     if address is None:
         return Target(key, path, None, _fields_of, what=what)
     # kuma.io/origin: required on what is written in a federated zone (the CP sets the zone itself).
-    labels = {MANAGED_BY: "ansible", "kuma.io/origin": "zone"}
+    labels = {MANAGED_BY: "ansible", ORIGIN: "zone"}
     if host:
         labels[HOST_LABEL] = host
     body = {"type": "MeshZoneAddress", "mesh": mesh, "name": name, "labels": labels,

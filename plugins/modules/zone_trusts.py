@@ -85,14 +85,12 @@ pending:
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._converge import DELETE, apply, plan
+from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import DISPLAY_NAME, MANAGED_BY, ORIGIN
+from ansible_collections.kuma.universal.plugins.module_utils._naming import ZONE_TAG as ZONE
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name
 from ansible_collections.kuma.universal.plugins.module_utils._resource import resource_target
 
-MANAGED_BY = "kuma.universal/managed-by"
 TRUST_OF_ZONE = "kuma.universal/trust-of-zone"
-ORIGIN = "kuma.io/origin"
-ZONE = "kuma.io/zone"
-DISPLAY_NAME = "kuma.io/display-name"
 PREFIX = "kuma-universal-zone-"
 NAME_MAX = 253
 
