@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import (
     major_of, mesh_hostname_generator, mesh_identity,
 )

@@ -119,6 +119,26 @@ def sidecar_batch_changed(instances, registered=None, tokens=None):
     return False
 
 
+def sidecar_converged_hosts(hosts, hostvars, registered=None, tokens=None):
+    """The filter: see plugins/filter/sidecar_converged_hosts.yml."""
+    out = []
+    for host in hosts or []:
+        hv = _get(hostvars, host, {})
+        plan, read = _get(hv, "sidecar_plan"), _get(hv, "sidecar_host_proxies")
+        if plan is None or read is None:
+            continue
+        if _get(read, "skipped", False):
+            converged = True  # nothing to run and nothing to prune: the read had nothing to do
+        else:
+            converged = bool(_get(read, "converged", False)) and not (
+                _get(read, "pruned", []) or _get(read, "pruned_edges", []))
+        zone_tokens = _get(hv, "sidecar_zone_tokens", {})
+        if (converged and not _get(zone_tokens, "changed", False)
+                and not sidecar_batch_changed(_get(plan, "instances", []), registered, tokens)):
+            out.append(host)
+    return out
+
+
 def sidecar_gateways(hosts, hostvars):
     """The filter: see plugins/filter/sidecar_gateways.yml."""
     planned = [(_get(plan_of(hostvars, host), "zone", ""), _get(plan_of(hostvars, host), "instances", []))
@@ -142,4 +162,5 @@ def sidecar_batch_tokens(tokens):
 class FilterModule:
     def filters(self):
         return {"sidecar_batches": sidecar_batches, "sidecar_batch_changed": sidecar_batch_changed,
-                "sidecar_batch_tokens": sidecar_batch_tokens, "sidecar_gateways": sidecar_gateways}
+                "sidecar_batch_tokens": sidecar_batch_tokens, "sidecar_gateways": sidecar_gateways,
+                "sidecar_converged_hosts": sidecar_converged_hosts}

@@ -150,8 +150,8 @@ from ansible_collections.kuma.universal.plugins.module_utils._api import (
     KumaApiError,
     KumaClient,
     KumaInputError,
-    quote_segment,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._info import subscription_state
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh

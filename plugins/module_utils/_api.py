@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import time
 import traceback
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 
 try:
     import requests
@@ -77,24 +79,6 @@ class KumaApiError(Exception):
         }
 
 
-class KumaInputError(Exception):
-    """Input rejected; each entry names a field. Nothing is changed: raised before any write,
-    or after a write that was then undone (a field the control plane did not keep)."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__(self.message)
-
-    @property
-    def message(self):
-        if len(self.errors) == 1:
-            return "Invalid input: %s" % self.errors[0]
-        return "Invalid input (%d problems): %s" % (len(self.errors), "; ".join(self.errors))
-
-    def to_result(self):
-        return {"msg": self.message, "errors": self.errors}
-
-
 def _error_from_response(method, path, response):
     status = response.status_code
     title = detail = ""
@@ -136,11 +120,6 @@ def check_api_url(api_url):
     if parts.query or parts.fragment or port == 0:
         raise KumaInputError(["api_url: %r must be the API's base URL, %s (no query or fragment)" % (text, expected)])
     return text.rstrip("/")
-
-
-def quote_segment(value):
-    """One URL path segment (a name or a mesh), with '/' escaped too."""
-    return quote(str(value), safe="")
 
 
 class KumaClient:

@@ -12,7 +12,7 @@ for it, reads each written entity back to catch what the control plane did not k
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
     dropped, field_diff, same_value, shown, strip_cp_meta,
 )

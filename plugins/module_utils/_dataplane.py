@@ -12,7 +12,7 @@ its managed fields for the compare (managed_fields, through _dataplane_fields).
 from __future__ import annotations
 
 from ansible_collections.kuma.universal.plugins.module_utils import _legacy
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields import managed_fields_of
 from ansible_collections.kuma.universal.plugins.module_utils._legacy import LOOPBACK

@@ -13,7 +13,7 @@ exclusive + selector also deletes the labelled Dataplanes that are not in it.
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._converge import (
     CREATE, DELETE, UPDATE, Target, apply, converge_one, plan,
 )

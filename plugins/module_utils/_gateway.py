@@ -25,6 +25,7 @@ public interface.
 
 from __future__ import annotations
 
+from ansible_collections.kuma.universal.plugins.module_utils._edge_files import edge_paths
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, spiffe_id
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG
 from ansible_collections.kuma.universal.plugins.module_utils._schema import check_port
@@ -37,7 +38,6 @@ EDGES = ("envoy", "none")
 GATEWAY_LABEL = "kuma.universal/gateway"
 MANAGED_BY = "kuma.universal/managed-by"
 PERMISSION_PREFIX = "kuma-universal-gateway-"
-EDGE_DIR = "edge"
 
 
 def _unknown(where, item, allowed, errors):
@@ -157,12 +157,6 @@ def with_offset(gateway, offset, outbound_ports):
 
 
 # -- the Envoy edge -------------------------------------------------------------------------
-
-def edge_paths(config_dir, name):
-    """Where the edge of proxy name keeps its files (the dataplane_proxies module writes them)."""
-    base = "%s/%s/%s" % (config_dir.rstrip("/"), EDGE_DIR, name)
-    return {"config": base + ".json", "certificate": base + ".crt", "key": base + ".key"}
-
 
 def _cluster(service):
     return "mesh_%s" % service

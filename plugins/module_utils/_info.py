@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment, read_leader
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, read_leader
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, major_of
 from ansible_collections.kuma.universal.plugins.module_utils._naming import SERVICE_TAG, check_mesh
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import (

@@ -91,8 +91,8 @@ def check_input(step, proxies, env):
         if mesh is not None and (not isinstance(mesh, str) or not NAME_RE.match(mesh)):
             errors.append("proxies[%d].mesh: %r is not a mesh name (lowercase letters, digits, '-' and '.')"
                           % (index, mesh))
-        if step == "converge" and not proxy.get("readiness_port"):
-            errors.append("proxies[%d].readiness_port: required with step=converge" % index)
+        if step in ("converge", "read") and not proxy.get("readiness_port"):
+            errors.append("proxies[%d].readiness_port: required with step=%s" % (index, step))
         errors.extend(check_proxy_kind(index, proxy))
     check_env("env", env, errors)
     for index, proxy in enumerate(proxies):

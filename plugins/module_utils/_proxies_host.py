@@ -19,7 +19,7 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.kuma.universal.plugins.module_utils._gateway import EDGE_DIR, edge_paths
+from ansible_collections.kuma.universal.plugins.module_utils._edge_files import EDGE_DIR, edge_paths
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import name_problem, zone_resource_json
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import RFC1035_RE, major_of
 from ansible_collections.kuma.universal.plugins.module_utils._naming import PROTOCOL_TAG, SERVICE_TAG, ZONE_TAG
 

@@ -9,7 +9,7 @@ Only what the task gives is managed: options left out keep the control plane's v
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import (
     contains, dig, flatten, inline_secrets, same, strip_cp_meta, user_labels,
 )

@@ -14,7 +14,7 @@ the role's modules take is made from the plan by _sidecar_items.py. Not a public
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import GATEWAY_LABEL, parse_gateway, with_offset
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import SERVICE_LABEL, zone_proxy_form

@@ -20,7 +20,7 @@ import binascii
 import re
 import shutil
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh
 from ansible_collections.kuma.universal.plugins.module_utils._token import (
     REVOCATIONS_PREFIX, SIGNING_KEY_PREFIX, TokenFormatError, decode_jwt, rsa_public_numbers,

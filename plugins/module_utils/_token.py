@@ -23,7 +23,7 @@ import json
 import re
 import time
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import parse_go_duration
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, token_tags_3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import (

@@ -16,7 +16,7 @@ the Dataplane no longer has the listener - only one the collection wrote.
 
 from __future__ import annotations
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import user_labels
 from ansible_collections.kuma.universal.plugins.module_utils._converge import Target, apply, plan
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import MANAGED_BY, ORIGIN

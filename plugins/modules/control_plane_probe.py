@@ -112,8 +112,9 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import (
-    HAS_REQUESTS, KumaApiError, KumaClient, KumaInputError, quote_segment, read_ready,
+    HAS_REQUESTS, KumaApiError, KumaClient, KumaInputError, read_ready,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import inline_secrets
 
 

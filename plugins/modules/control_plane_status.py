@@ -94,8 +94,9 @@ zones:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.kuma.universal.plugins.module_utils._api import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KumaApiError, KumaClient, KumaInputError, quote_segment, read_leader, read_ready,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KumaApiError, KumaClient, KumaInputError, read_leader, read_ready,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._info import subscription_state
 
 STATES = {True: "leader", False: "follower", None: "unreachable"}

@@ -19,6 +19,10 @@ description:
     owned by O(user)), its work directory and its environment file are checked and written where they differ;
     then every C(kuma-dp@<name>) is enabled and running, restarted when its environment, the unit, the CAs (unless only added to) or
     (with O(restart_on_new_token)) its token changed.
+  - With O(step=read), changes nothing, in check mode or not. It returns what O(step=prune) would remove and the
+    current tokens (as O(step=prune) in check mode), and whether O(step=converge) with the same options would change
+    anything (RV(converged)), a token counted as kept where O(proxies) gives none. One module run tells whether a
+    host already runs what it should (the sidecar role then skips its converge step).
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
@@ -43,8 +47,9 @@ options:
     description:
       - V(prune) removes what left O(proxies) and returns the current tokens (RV(tokens)).
       - V(converge) makes the host run O(proxies).
+      - V(read) does both in check mode, in one run (RV(converged)).
     type: str
-    choices: [prune, converge]
+    choices: [prune, converge, read]
     default: converge
   proxies:
     description: The proxies the host must run (from the P(kuma.universal.sidecar#role) role's plan).
@@ -216,8 +221,14 @@ EXAMPLES = r"""
 RETURN = r"""
 tokens:
   description: With O(step=prune), the token file content of each wanted proxy that has one (a secret - use C(no_log)).
-  returned: step=prune
+  returned: step=prune or step=read
   type: dict
+converged:
+  description:
+    - With O(step=read), whether the host already runs O(proxies) as O(step=converge) would leave it (files,
+      units, running and enabled instances, edges); true without O(proxies). The prune is not counted (RV(pruned)).
+  returned: step=read
+  type: bool
 installed:
   description: The proxies found on the host before the run (environment files and loaded C(kuma-dp@) units).
   returned: step=prune
@@ -266,7 +277,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._proxies_host impor
 def main():
     module = AnsibleModule(
         argument_spec={
-            "step": {"type": "str", "choices": ["prune", "converge"], "default": "converge"},
+            "step": {"type": "str", "choices": ["prune", "converge", "read"], "default": "converge"},
             "proxies": {"type": "list", "elements": "dict", "required": True, "options": {
                 "name": {"type": "str", "required": True},
                 "mesh": {"type": "str", "default": "default"},
@@ -307,8 +318,11 @@ def main():
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
     host = Host(module)
+    step = module.params["step"]
     result = {"pruned": [], "pruned_meshes": []}
-    if module.params["step"] == "prune":
+    if step == "read":
+        host.check = True
+    if step in ("prune", "read"):
         installed = host.installed()
         stale, meshes, tokens = host.prune(installed, names)
         edges = []
@@ -318,7 +332,12 @@ def main():
                                      names if not module.params["prune"] else None)
         result.update(installed=installed, pruned=stale, pruned_meshes=meshes, tokens=tokens, pruned_edges=edges)
         changed = bool(stale or edges)
-    else:
+    if step == "read":
+        files = len(host.files)
+        restart, start, enable = host.converge(proxies) if proxies else ([], [], [])
+        result.update(converged=not (host.files[files:] or restart or start or enable))
+        changed = False
+    elif step == "converge":
         restart, start, enable = host.converge(proxies)
         result.update(restarted=restart, started=start)
         changed = bool(host.files or restart or start or enable)

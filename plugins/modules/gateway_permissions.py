@@ -100,7 +100,8 @@ kept:
   elements: str
 """
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._converge import apply, plan
 from ansible_collections.kuma.universal.plugins.module_utils._gateway import (
     GATEWAY_LABEL, MANAGED_BY, permission_entity,

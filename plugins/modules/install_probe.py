@@ -12,9 +12,12 @@ description:
   - A host module (it runs on the managed host and talks to no control plane). Read-only.
   - Reads the system users and groups, the binaries of one Kuma release under O(prefix), the release the
     C(current) link points at, the C(kumactl) link, and whether each of O(paths) exists.
-  - The install role (C(kuma.universal.install)) compares the result with its settings and changes only what
-    differs; its C(versions) entry point registers it as C(install_probe) on every host of the mesh, and the
-    role reuses that result instead of reading again.
+  - With O(want), compares what it read with the install role's settings and returns RV(todo), what the role
+    would change; the install role (C(kuma.universal.install)) changes only that. Its C(versions) entry point
+    registers the result as C(install_probe) on every host of the mesh, and the role reuses it instead of reading
+    again.
+  - With O(gather_facts), also returns the three facts the collection's roles read (RV(ansible_facts)), so that
+    C(kuma.universal.deploy_mesh) needs no fact-gathering run of its own.
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
@@ -48,6 +51,30 @@ options:
         RV(sotw_proxies) lists the proxies whose file does not select delta xDS, which Kuma 3 requires of every
         proxy before its control plane is upgraded.
     type: path
+  want:
+    description:
+      - The install role's settings. When given, RV(todo) says what differs from them.
+    type: dict
+    suboptions:
+      components:
+        description: The binaries the host must have in the release (C(install_components)).
+        type: list
+        elements: str
+        required: true
+      dp_uid:
+        description: The uid (and gid of the group of the same name) of the kuma-dp user, the second of O(users).
+        type: int
+        required: true
+      link_kumactl:
+        description: Whether O(kumactl_link) must point at C(<prefix>/current/bin/kumactl) when kumactl is installed.
+        type: bool
+        default: true
+  gather_facts:
+    description:
+      - Also return C(architecture), C(default_ipv4) (C(address), C(interface), C(gateway), from the route the kernel
+        takes towards a public address; nothing is sent) and C(service_mgr) as RV(ansible_facts).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -98,10 +125,28 @@ paths:
   description: For each of O(paths) whether it exists.
   returned: success
   type: dict
+want:
+  description: O(want) as read with, to tell whether RV(todo) answers other settings; null without O(want).
+  returned: success
+  type: dict
+todo:
+  description:
+    - What the install role would change, each true or false (C(release), C(cp_group), C(cp_user), C(dp_group),
+      C(dp_user), C(current), C(kumactl), C(kumactl_unlink)); and C(missing), the components the release lacks.
+      Empty without O(want).
+  returned: success
+  type: dict
+ansible_facts:
+  description: With O(gather_facts), C(architecture), C(default_ipv4) (empty when there is no default route) and C(service_mgr).
+  returned: when O(gather_facts)
+  type: dict
+  sample: {"architecture": "x86_64", "default_ipv4": {"address": "172.18.0.3", "interface": "eth0",
+           "gateway": "172.18.0.1", "alias": "eth0"}, "service_mgr": "systemd"}
 """
 
 import grp
 import os
+import platform
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
@@ -154,6 +199,64 @@ def sotw_proxies(env_dir):
     return found
 
 
+NOLOGIN = "/usr/sbin/nologin"
+NO_HOME = "/nonexistent"
+
+
+def user_differs(found, group, uid=None):
+    """A system user as the install role makes it: its own group, no login, no home."""
+    return (found is None or found["group"] != group or found["shell"] != NOLOGIN or found["home"] != NO_HOME
+            or (uid is not None and found["uid"] != uid))
+
+
+def todo(read, prefix, version, want):
+    """What the install role would change on a host that reads as `read` (probe()'s result), for `want`."""
+    cp_user, dp_user = read["args"][2:4]
+    components = want["components"]
+    missing = [b for b in components if b not in read["binaries"]]
+    link = os.path.join(prefix, "current", "bin", "kumactl")
+    return {
+        "release": bool(missing),
+        "missing": missing,
+        "cp_group": read["groups"][cp_user] is None,
+        "cp_user": user_differs(read["users"][cp_user], cp_user),
+        "dp_group": read["groups"][dp_user] != want["dp_uid"],
+        "dp_user": user_differs(read["users"][dp_user], dp_user, want["dp_uid"]),
+        "current": read["current"] != os.path.join(prefix, version),
+        "kumactl": bool(want["link_kumactl"]) and "kumactl" in components and read["kumactl"] != link,
+        # Our link into a release without kumactl (a data-plane host's): it would dangle.
+        "kumactl_unlink": read["kumactl"] == link and "kumactl" not in read["binaries"] + components,
+    }
+
+
+def default_ipv4(module):
+    """The address, interface and gateway of the route towards a public address, as setup's default_ipv4 finds
+    them (ip route get: a lookup in the kernel's table, nothing is sent); {} without a default route or ip."""
+    ip = module.get_bin_path("ip")
+    if not ip:
+        return {}
+    rc, out, dummy = module.run_command([ip, "-4", "route", "get", "8.8.8.8"])
+    words = out.split() if rc == 0 else []
+    found = dict(zip(words, words[1:]))
+    if "src" not in found or "dev" not in found:
+        return {}
+    result = {"address": found["src"], "interface": found["dev"], "alias": found["dev"]}
+    if "via" in found:
+        result["gateway"] = found["via"]
+    return result
+
+
+def service_mgr():
+    """systemd when it runs the host (how setup tells it first), else the name of process 1."""
+    if os.path.isdir("/run/systemd/system"):
+        return "systemd"
+    try:
+        with open("/proc/1/comm") as handle:
+            return handle.read().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
 def probe(prefix, version, users, paths, kumactl_link, dp_env_dir=None):
     return {
         "changed": False,
@@ -177,11 +280,25 @@ def main():
             "paths": {"type": "list", "elements": "str", "default": []},
             "kumactl_link": {"type": "path", "default": "/usr/local/bin/kumactl"},
             "dp_env_dir": {"type": "path"},
+            "want": {"type": "dict", "options": {
+                "components": {"type": "list", "elements": "str", "required": True},
+                "dp_uid": {"type": "int", "required": True},
+                "link_kumactl": {"type": "bool", "default": True},
+            }},
+            "gather_facts": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     p = module.params
-    module.exit_json(**probe(p["prefix"], p["version"], p["users"], p["paths"], p["kumactl_link"], p["dp_env_dir"]))
+    if p["want"] and len(p["users"]) != 2:
+        module.fail_json(msg="want needs users: the kuma-cp user and the kuma-dp user, in that order; got %s" % p["users"])
+    result = probe(p["prefix"], p["version"], p["users"], p["paths"], p["kumactl_link"], p["dp_env_dir"])
+    result["want"] = p["want"]
+    result["todo"] = todo(result, p["prefix"], p["version"], p["want"]) if p["want"] else {}
+    if p["gather_facts"]:
+        result["ansible_facts"] = {"architecture": platform.machine(), "default_ipv4": default_ipv4(module),
+                                   "service_mgr": service_mgr()}
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

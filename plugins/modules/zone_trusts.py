@@ -83,7 +83,8 @@ pending:
   sample: [default]
 """
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule, quote_segment
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule
+from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._converge import DELETE, apply, plan
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import DISPLAY_NAME, MANAGED_BY, ORIGIN
 from ansible_collections.kuma.universal.plugins.module_utils._naming import ZONE_TAG as ZONE

@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import (
-    FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches, sidecar_gateways,
+    FilterModule, sidecar_batch_changed, sidecar_batch_tokens, sidecar_batches, sidecar_converged_hosts, sidecar_gateways,
 )
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan, sidecar_proxies
 
@@ -99,9 +99,37 @@ def test_each_host_reads_its_own_part_of_the_results():
     assert "token" not in sidecar_proxies(vm1, [{"name": "web-vm-1-0", "mesh": "payments", "token": "t.x"}])[0]
 
 
+def test_converged_hosts_are_those_read_as_wanted_with_nothing_changed_on_the_cp():
+    plan = {"instances": [{"name": "web-a-0", "mesh": "default"}], "zone_proxies": []}
+    hv = {
+        "a": {"sidecar_plan": plan, "sidecar_host_proxies": {"converged": True, "pruned": [], "pruned_edges": []}},
+        # its Dataplane was updated by the batch's registration
+        "b": {"sidecar_plan": {"instances": [{"name": "web-b-0", "mesh": "default"}]},
+              "sidecar_host_proxies": {"converged": True}},
+        # a file or a unit differs
+        "c": {"sidecar_plan": plan, "sidecar_host_proxies": {"converged": False}},
+        # something to prune
+        "d": {"sidecar_plan": plan, "sidecar_host_proxies": {"converged": True, "pruned": ["old-d-0"]}},
+        # a new zone token
+        "e": {"sidecar_plan": plan, "sidecar_host_proxies": {"converged": True}, "sidecar_zone_tokens": {"changed": True}},
+        # nothing to read (no proxies, nothing to prune)
+        "f": {"sidecar_plan": {"instances": []}, "sidecar_host_proxies": {"skipped": True}},
+        # not planned in this play
+        "g": {},
+        # a new token for its Dataplane
+        "h": {"sidecar_plan": {"instances": [{"name": "web-h-0", "mesh": "default"}]},
+              "sidecar_host_proxies": {"converged": True}},
+    }
+    registered = {"results": [{"created": [], "updated": ["default/web-b-0"], "deleted": []}]}
+    tokens = {"results": [{"tokens": [{"name": "web-h-0", "mesh": "default", "changed": True}]}]}
+    assert sidecar_converged_hosts(list("abcdefgh"), hv, registered, tokens) == ["a", "f"]
+    assert sidecar_converged_hosts(["a", "b", "h"], hv) == ["a", "b", "h"]
+    assert sidecar_converged_hosts([], hv) == []
+
+
 def test_filters_are_registered():
     assert sorted(FilterModule().filters()) == [
-        "sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches", "sidecar_gateways"]
+        "sidecar_batch_changed", "sidecar_batch_tokens", "sidecar_batches", "sidecar_converged_hosts", "sidecar_gateways"]
 
 
 EDGE = {"service": "edge", "gateway": {"listeners": [{"port": 8443}], "routes": [{"service": "web"}]},

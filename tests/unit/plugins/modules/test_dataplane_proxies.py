@@ -472,3 +472,42 @@ def test_an_edge_without_its_unit_is_refused_before_any_change(host, capsys):
     result = run(dataplane_proxies, args(host, proxies, edge_unit_path=host["unit"] + ".edge"), capsys)
     assert result["failed"] and "proxies edge-0 have an edge: give edge_unit" in result["msg"]
     assert not os.path.exists(host["config"])  # nothing written, the proxy's files neither
+
+
+def test_read_tells_a_converged_host_from_one_that_differs_and_changes_nothing(host, capsys):
+    # Nothing on the host yet: everything differs, nothing is written, no systemctl call changes state.
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    result = run(dataplane_proxies, args(host, proxies, step="read"), capsys)
+    assert result["converged"] is False and result["changed"] is False
+    assert not os.path.exists(host["config"]) and not os.path.exists(host["unit"])
+    assert all(c[0] in ("show", "list-units") for c in host["calls"])
+    converged(host, capsys)
+    host["loaded"].update({"redis-0", "redis-1"})
+    result = run(dataplane_proxies, args(host, proxies, step="read"), capsys)
+    assert result["converged"] is True and result["pruned"] == [] and result["changed"] is False
+    assert result["tokens"] == {"redis-0": "token.zero.x", "redis-1": "token.one.x"}
+    # Each difference the converge step would fix is seen: an env file, the CA, a stopped or disabled unit.
+    env = os.path.join(host["config"], "redis-0.env")
+    with open(env, "a") as handle:
+        handle.write("KUMA_DNS_ENABLED=true\n")
+    assert run(dataplane_proxies, args(host, proxies, step="read"), capsys)["converged"] is False
+    assert "KUMA_DNS_ENABLED=true" in read(env)  # read only
+    run(dataplane_proxies, args(host, proxies), capsys)  # fixed
+    host["calls"].clear()
+    other_ca = "-----BEGIN CERTIFICATE-----\nZ\n-----END CERTIFICATE-----\n"
+    assert run(dataplane_proxies, args(host, proxies, step="read", ca_cert=other_ca), capsys)["converged"] is False
+    host["active"].discard("redis-1")
+    assert run(dataplane_proxies, args(host, proxies, step="read"), capsys)["converged"] is False
+    host["active"].add("redis-1")
+    host["enabled"].discard("redis-0")
+    assert run(dataplane_proxies, args(host, proxies, step="read"), capsys)["converged"] is False
+    host["enabled"].add("redis-0")
+    # A proxy to prune is reported (pruned), apart from converged; a proxy with a new token would change.
+    host["loaded"].add("orphan")
+    result = run(dataplane_proxies, args(host, proxies, step="read"), capsys)
+    assert result["converged"] is True and result["pruned"] == ["orphan"]
+    assert run(dataplane_proxies, args(host, TWO[:1] + proxies[1:], step="read"), capsys)["converged"] is True
+    new = [dict(TWO[0], token="token.zero.new")] + proxies[1:]
+    assert run(dataplane_proxies, args(host, new, step="read"), capsys)["converged"] is False
+    assert read(os.path.join(host["config"], "tokens", "redis-0", "token")) == "token.zero.x"
+    assert not any(c[0] in ("enable", "start", "restart", "disable", "daemon-reload") for c in host["calls"])

@@ -10,10 +10,12 @@ import grp
 import json
 import hashlib
 import os
+import platform
 import pwd
 
 import pytest
 import requests
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kuma.universal.plugins.module_utils import _api
 from ansible_collections.kuma.universal.plugins.modules import control_plane_status, control_plane_probe, install_probe
@@ -52,6 +54,50 @@ def test_install_probe_on_a_bare_host(tmp_path, capsys):
     assert (result["binaries"], result["current"], result["kumactl"], result["users"], result["paths"]) == (
         [], None, None, {}, {})
     assert result["sotw_proxies"] == []
+
+
+def test_install_probe_todo_says_what_the_install_role_would_change(tmp_path, capsys):
+    prefix = tmp_path / "kuma"
+    (prefix / "2.14.3" / "bin").mkdir(parents=True)
+    for binary in ("kuma-dp", "envoy"):
+        (prefix / "2.14.3" / "bin" / binary).write_text("")
+    base = {"prefix": str(prefix), "version": "2.14.3", "users": ["no-such-cp-x", "no-such-dp-x"],
+            "kumactl_link": str(tmp_path / "kumactl")}
+    want = {"components": ["kuma-dp", "envoy"], "dp_uid": 5678}
+    result = run(install_probe, dict(base, want=want), capsys)
+    assert result["want"] == dict(want, link_kumactl=True)
+    assert result["todo"] == {"release": False, "missing": [], "cp_group": True, "cp_user": True, "dp_group": True,
+                              "dp_user": True, "current": True, "kumactl": False, "kumactl_unlink": False}
+    os.symlink(str(prefix / "2.14.3"), str(prefix / "current"))
+    os.symlink(str(prefix / "current" / "bin" / "kumactl"), str(tmp_path / "kumactl"))
+    result = run(install_probe, dict(base, want=dict(want, components=["kuma-dp", "envoy", "kumactl"])), capsys)
+    assert result["todo"]["missing"] == ["kumactl"] and result["todo"]["release"] is True
+    assert result["todo"]["current"] is False and result["todo"]["kumactl"] is False
+    # our link into a release without kumactl would dangle: removed
+    assert run(install_probe, dict(base, want=want), capsys)["todo"]["kumactl_unlink"] is True
+    # this test's own user is a login user with a home: not as the role makes a system user
+    todo = run(install_probe, dict(base, users=[ME, ME], want=dict(want, dp_uid=os.getuid())), capsys)["todo"]
+    assert todo["cp_user"] is True and todo["dp_user"] is True
+    assert run(install_probe, base, capsys)["todo"] == {}
+    result = run(install_probe, dict(base, users=[ME], want=want), capsys)
+    assert result["failed"] is True and "want needs users" in result["msg"]
+
+
+def test_install_probe_returns_the_facts_the_roles_read(tmp_path, capsys, monkeypatch):
+    def run_command(self, args, **kwargs):
+        assert args[1:] == ["-4", "route", "get", "8.8.8.8"]
+        return 0, "8.8.8.8 via 172.18.0.1 dev eth0 src 172.18.0.3 uid 0 \n    cache\n", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/sbin/ip")
+    facts = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "gather_facts": True}, capsys)["ansible_facts"]
+    assert facts["default_ipv4"] == {"address": "172.18.0.3", "interface": "eth0", "alias": "eth0",
+                                     "gateway": "172.18.0.1"}
+    assert facts["architecture"] == platform.machine() and facts["service_mgr"]
+    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, args, **kw: (2, "", "RTNETLINK answers: Network is unreachable"))
+    facts = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "gather_facts": True}, capsys)["ansible_facts"]
+    assert facts["default_ipv4"] == {}
+    assert "ansible_facts" not in run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3"}, capsys)
 
 
 def test_install_probe_names_the_proxies_not_on_delta_xds(tmp_path, capsys):
