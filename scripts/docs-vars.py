@@ -36,6 +36,12 @@ PLAYBOOK_VARS = [
      "Failed hosts tolerated per batch before the roll-out stops."),
     ("kuma_prune_stale_dataplanes", "deploy_mesh", "false",
      "Delete the offline Dataplanes labelled with a host that left the inventory (the summary lists them)."),
+    ("kuma_converge_every_host", "deploy_mesh", "false",
+     "Extra var: run the whole data-plane play on every host, also on one that already runs what it should "
+     "(which otherwise leaves the play after its read and the batch's registration)."),
+    ("kuma_gather_facts", "deploy_mesh", "false",
+     "Extra var: the first play also gathers Ansible's network, platform and service_mgr facts (the roles need "
+     "only architecture, default_ipv4 and service_mgr, which the first play's read of each host gives)."),
     ("rotate_meshes", "rotate_tokens", "[default]", "Meshes whose signing key is rotated."),
     ("rotate_control_plane", "rotate_tokens", "kuma_control_plane[0]",
      "The control plane (a host pattern) that adds the keys and issues the tokens."),

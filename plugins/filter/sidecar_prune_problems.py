@@ -3,8 +3,8 @@
 
 """The sidecar role's guards on its destructive paths, checked on the controller before any change:
 a prune that would remove more than a set share of a host's or a play batch's proxies (refused unless
-the operator confirms it for the run), and Dataplane or zone proxy names that two hosts would both
-register with one control plane (the second would overwrite the first)."""
+the operator confirms it for the run), Dataplane or zone proxy names that two hosts would both
+register with one control plane (the second would overwrite the first), and each host's plan problems."""
 
 from __future__ import annotations
 
@@ -99,6 +99,38 @@ def sidecar_name_collisions(host, hostvars, hosts):
             if key in others]
 
 
+OLD_REDIRECT_NAMES = ("transparent_proxy_redirect_inbound_port", "transparent_proxy_redirect_outbound_port")
+
+
+def sidecar_plan_problems(hosts, hostvars):
+    """The filter: see plugins/filter/sidecar_plan_problems.yml."""
+    problems = []
+    for host in hosts or []:
+        plan = _get(_get(hostvars, host, {}), "sidecar_plan")
+        if not isinstance(plan, dict):
+            continue
+        checks = _get(plan, "host_checks", {})
+        if _get(plan, "errors", []):
+            problems.append("kuma_sidecars of %s: %s" % (host, "; ".join(_get(plan, "errors", []))))
+        old = list(_get(checks, "old_redirect_ports", []) or [])
+        if any(value is not None for value in old):
+            shown = ["not set" if value is None else value for value in (old + [None, None])[:2]]
+            problems.append(
+                "%s: %s (%s) and %s (%s) are no longer read: Envoy's redirect ports are kuma_redirect_inbound_port and "
+                "kuma_redirect_outbound_port (role kuma.universal.kuma, e.g. in group_vars/all), which the transparent "
+                "proxy's rules and the sidecar role's Dataplane both follow. Rename them."
+                % (host, OLD_REDIRECT_NAMES[0], shown[0], OLD_REDIRECT_NAMES[1], shown[1]))
+        proxies = list(_get(plan, "instances", [])) + list(_get(plan, "zone_proxies", []))
+        if proxies and not boolean(_get(checks, "control_plane_known", True), strict=False):
+            zone = _get(checks, "zone", "") or ""
+            problems.append(
+                "%s: no control plane for its proxies: the inventory group %s has no host%s (every zone needs its "
+                "control plane; or set sidecar_control_plane_host)."
+                % (host, _get(checks, "control_plane_group", ""), (" with kuma_zone %s" % zone) if zone else ""))
+    return problems
+
+
 class FilterModule:
     def filters(self):
-        return {"sidecar_prune_problems": sidecar_prune_problems, "sidecar_name_collisions": sidecar_name_collisions}
+        return {"sidecar_prune_problems": sidecar_prune_problems, "sidecar_name_collisions": sidecar_name_collisions,
+                "sidecar_plan_problems": sidecar_plan_problems}

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.kuma.universal.plugins.filter.sidecar_batches import sidecar_batches
 from ansible_collections.kuma.universal.plugins.filter.sidecar_plan import sidecar_plan
 from ansible_collections.kuma.universal.plugins.filter.sidecar_prune_problems import (
-    FilterModule, sidecar_name_collisions, sidecar_prune_problems,
+    FilterModule, sidecar_name_collisions, sidecar_plan_problems, sidecar_prune_problems,
 )
 
 WEB = {"service": "web", "replicas": 2, "inbound": [{"port": 9001, "service_port": 8081}]}
@@ -165,6 +165,35 @@ def test_hosts_without_a_plan_are_skipped():
     assert sidecar_name_collisions("a", {"a": planned("a", [WEB]), "b": {}}, ["a", "b", "c"]) == []
 
 
+def test_plan_problems_name_each_host_and_what_to_fix():
+    checks = {"old_redirect_ports": [None, None], "control_plane_group": "kuma_control_plane",
+              "control_plane_known": True, "zone": ""}
+    one = {"instances": [{"name": "web-a-0"}], "zone_proxies": [], "errors": [], "host_checks": checks}
+    hostvars = {
+        "a": {"sidecar_plan": one},
+        "b": {"sidecar_plan": dict(one, errors=["kuma_sidecars[0].replicas: must be 0 or more, got -1",
+                                               "kuma_sidecars[1].inbound[0].port: 70000 is not a port"])},
+        "c": {"sidecar_plan": dict(one, host_checks=dict(checks, old_redirect_ports=[16006, None]))},
+        "d": {"sidecar_plan": dict(one, host_checks=dict(checks, control_plane_known=False, zone="eu"))},
+        # nothing to run: no control plane needed
+        "e": {"sidecar_plan": dict(one, instances=[], host_checks=dict(checks, control_plane_known=False))},
+        "f": {},
+    }
+    problems = sidecar_plan_problems(list("abcdef"), hostvars)
+    assert problems == [
+        "kuma_sidecars of b: kuma_sidecars[0].replicas: must be 0 or more, got -1; "
+        "kuma_sidecars[1].inbound[0].port: 70000 is not a port",
+        "c: transparent_proxy_redirect_inbound_port (16006) and transparent_proxy_redirect_outbound_port (not set) are "
+        "no longer read: Envoy's redirect ports are kuma_redirect_inbound_port and kuma_redirect_outbound_port (role "
+        "kuma.universal.kuma, e.g. in group_vars/all), which the transparent proxy's rules and the sidecar role's "
+        "Dataplane both follow. Rename them.",
+        "d: no control plane for its proxies: the inventory group kuma_control_plane has no host with kuma_zone eu "
+        "(every zone needs its control plane; or set sidecar_control_plane_host).",
+    ]
+    assert sidecar_plan_problems(["a"], hostvars) == [] and sidecar_plan_problems([], hostvars) == []
+
+
 def test_registered():
     assert FilterModule().filters() == {"sidecar_prune_problems": sidecar_prune_problems,
-                                        "sidecar_name_collisions": sidecar_name_collisions}
+                                        "sidecar_name_collisions": sidecar_name_collisions,
+                                        "sidecar_plan_problems": sidecar_plan_problems}
