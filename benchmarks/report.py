@@ -527,6 +527,19 @@ def fleet_rollout_section(out: list[str]) -> None:
             "| cell | forks | first run s | no-op re-run s (changed) | ping s | re-run / ping | tasks per host on the re-run "
             "| controller CPU s / peak RSS MiB, first run | same, re-run |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in rows:
+        b = c.get("before", {})
+        if "rerun" in b:
+            tasks = sorted(set(b["rerun"].get("tasks_per_host", {}).values()))
+            span = f"{tasks[0]}-{tasks[-1]}" if tasks and tasks[0] != tasks[-1] else (str(tasks[0]) if tasks else "?")
+            out.append(f"| {c['hosts']}x{c['replicas']}, before ({d.get('before_commit') or 'older tree'}) | "
+                       f"{b['rerun'].get('forks', 10)} | {b['first']['seconds']:.1f} | {b['rerun']['seconds']:.1f} "
+                       f"({b['rerun']['changed']}) | {b['baseline_s']:.2f} | {b['rerun_over_baseline']:.1f}x | {span} | "
+                       f"{b['first'].get('controller_cpu_s', 0):.0f} / {b['first'].get('controller_peak_rss_mib', 0):.0f} | "
+                       f"{b['rerun'].get('controller_cpu_s', 0):.0f} / {b['rerun'].get('controller_peak_rss_mib', 0):.0f} |")
+            for forks, f in sorted(b.get("rerun_at_forks", {}).items()):
+                out.append(f"| {c['hosts']}x{c['replicas']}, before | {forks} | - | {f['rerun']['seconds']:.1f} "
+                           f"({f['rerun']['changed']}) | {f['ping']['seconds']:.2f} | {f['rerun_over_ping']:.1f}x | - | - | "
+                           f"{f['rerun'].get('controller_cpu_s', 0):.0f} / {f['rerun'].get('controller_peak_rss_mib', 0):.0f} |")
         tasks = sorted(set(c["rerun"].get("tasks_per_host", {}).values()))
         span = f"{tasks[0]}-{tasks[-1]}" if tasks and tasks[0] != tasks[-1] else (str(tasks[0]) if tasks else "?")
         first, rerun = c["first"], c["rerun"]

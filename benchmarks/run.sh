@@ -89,8 +89,24 @@ else
   stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5
 fi
 
-# Issue 23 items 1 and 2: 32 hosts x 1 replica and 8 hosts x 6, the re-run also at 32 forks.
-stage rollout_fleet bench_rollout.py --label rollout_fleet --cells "${FLEET_CELLS:-32:1,8:6}" --rerun-forks 32
+# Issue 23 items 1 and 2: 32 hosts x 1 replica and 8 hosts x 6, the re-run also at 32 forks. With FLEET_BEFORE
+# (a commit), each cell runs first with that tree, then with the work tree: before/after in one invocation.
+case ",$ONLY," in
+  *,rollout_fleet,*)
+    fleet_args=()
+    if [ -n "${FLEET_BEFORE:-}" ]; then
+      fleet_before_dir=$(mktemp -d /tmp/kb-fleet-before-XXXXXX)
+      git archive "$FLEET_BEFORE" | tar -x -C "$fleet_before_dir"
+      mkdir -p "$fleet_before_dir/build/collections/ansible_collections/kuma"
+      ln -s "$fleet_before_dir" "$fleet_before_dir/build/collections/ansible_collections/kuma/universal"
+      fleet_args=(--before-tree "$fleet_before_dir")
+    fi
+    BENCH_BEFORE_COMMIT="${FLEET_BEFORE:-}" \
+      stage rollout_fleet bench_rollout.py --label rollout_fleet --cells "${FLEET_CELLS:-32:1,8:6}" --rerun-forks 32 \
+      "${fleet_args[@]}"
+    if [ -n "${fleet_before_dir:-}" ]; then rm -rf "$fleet_before_dir"; fi
+    ;;
+esac
 
 # Issue 23 item 3: what the first run sends each host, the whole release (SHIP_BEFORE, the last
 # commit before per-binary shipping) against the work tree, on the same cells in one invocation.

@@ -169,10 +169,10 @@ def test_plan_problems_name_each_host_and_what_to_fix():
     checks = {"old_redirect_ports": [None, None], "control_plane_group": "kuma_control_plane",
               "control_plane_known": True, "zone": ""}
     one = {"instances": [{"name": "web-a-0"}], "zone_proxies": [], "errors": [], "host_checks": checks}
+    bad = ["kuma_sidecars[0].replicas: must be 0 or more, got -1", "kuma_sidecars[1].inbound[0].port: 70000 is not a port"]
     hostvars = {
         "a": {"sidecar_plan": one},
-        "b": {"sidecar_plan": dict(one, errors=["kuma_sidecars[0].replicas: must be 0 or more, got -1",
-                                               "kuma_sidecars[1].inbound[0].port: 70000 is not a port"])},
+        "b": {"sidecar_plan": dict(one, errors=bad)},
         "c": {"sidecar_plan": dict(one, host_checks=dict(checks, old_redirect_ports=[16006, None]))},
         "d": {"sidecar_plan": dict(one, host_checks=dict(checks, control_plane_known=False, zone="eu"))},
         # nothing to run: no control plane needed
