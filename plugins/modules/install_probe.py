@@ -16,7 +16,7 @@ description:
     would change; the install role (C(kuma.universal.install)) changes only that. Its C(versions) entry point
     registers the result as C(install_probe) on every host of the mesh, and the role reuses it instead of reading
     again.
-  - With O(gather_facts), also returns the three facts the collection's roles read (RV(ansible_facts)), so that
+  - With O(gather_facts), also returns the three facts the collection's roles read (C(ansible_facts)), so that
     C(kuma.universal.deploy_mesh) needs no fact-gathering run of its own.
 author:
   - kuma.universal contributors (@kuma-universal)
@@ -72,7 +72,7 @@ options:
   gather_facts:
     description:
       - Also return C(architecture), C(default_ipv4) (C(address), C(interface), C(gateway), from the route the kernel
-        takes towards a public address; nothing is sent) and C(service_mgr) as RV(ansible_facts).
+        takes towards a public address; nothing is sent) and C(service_mgr) as C(ansible_facts).
     type: bool
     default: false
 """
