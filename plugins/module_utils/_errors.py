@@ -3,10 +3,10 @@
 
 """Internal: the input error every layer raises, and the URL path segment quoting, without the HTTP client.
 
-The controller-side filters (planner, batches) import the pure helpers through these names; _api.py (the client,
-with requests and AnsibleModule) re-exports them. Importing _api from a filter loaded requests and
-ansible.module_utils.basic into every Ansible worker that used the filter: about 0.2 s of imports per host and
-task. Not a public interface.
+The module_utils the controller-side filters use (planner, batches, Kuma 3 shapes) import them from here; _api.py
+(the client, with requests and AnsibleModule) imports KumaInputError from here too, so the modules may keep taking it
+from _api. Importing _api from a filter loaded requests and ansible.module_utils.basic into every Ansible worker that
+used the filter: about 0.2 s of imports per host and task. Not a public interface.
 """
 
 from __future__ import annotations
