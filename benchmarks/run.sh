@@ -89,16 +89,23 @@ else
   stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5
 fi
 
+# An older commit's tree beside this one, as bench_rollout.py --before-tree takes it (its collection linked in).
+before_tree() {  # before_tree <commit>: prints the directory
+  local dir
+  dir=$(mktemp -d /tmp/kb-before-XXXXXX)
+  git archive "$1" | tar -x -C "$dir"
+  mkdir -p "$dir/build/collections/ansible_collections/kuma"
+  ln -s "$dir" "$dir/build/collections/ansible_collections/kuma/universal"
+  echo "$dir"
+}
+
 # Issue 23 items 1 and 2: 32 hosts x 1 replica and 8 hosts x 6, the re-run also at 32 forks. With FLEET_BEFORE
 # (a commit), each cell runs first with that tree, then with the work tree: before/after in one invocation.
 case ",$ONLY," in
   *,rollout_fleet,*)
     fleet_args=()
     if [ -n "${FLEET_BEFORE:-}" ]; then
-      fleet_before_dir=$(mktemp -d /tmp/kb-fleet-before-XXXXXX)
-      git archive "$FLEET_BEFORE" | tar -x -C "$fleet_before_dir"
-      mkdir -p "$fleet_before_dir/build/collections/ansible_collections/kuma"
-      ln -s "$fleet_before_dir" "$fleet_before_dir/build/collections/ansible_collections/kuma/universal"
+      fleet_before_dir=$(before_tree "$FLEET_BEFORE")
       fleet_args=(--before-tree "$fleet_before_dir")
     fi
     BENCH_BEFORE_COMMIT="${FLEET_BEFORE:-}" \
@@ -112,10 +119,7 @@ esac
 # commit before per-binary shipping) against the work tree, on the same cells in one invocation.
 case ",$ONLY," in
   *,rollout_ship,*)
-    before_dir=$(mktemp -d /tmp/kb-before-XXXXXX)
-    git archive "${SHIP_BEFORE:-c3a7430}" | tar -x -C "$before_dir"
-    mkdir -p "$before_dir/build/collections/ansible_collections/kuma"
-    ln -s "$before_dir" "$before_dir/build/collections/ansible_collections/kuma/universal"
+    before_dir=$(before_tree "${SHIP_BEFORE:-c3a7430}")
     BENCH_BEFORE_COMMIT="${SHIP_BEFORE:-c3a7430}" \
       stage rollout_ship bench_rollout.py --label rollout_ship --cells "${SHIP_CELLS:-1:1,8:1}" --before-tree "$before_dir"
     rm -rf "$before_dir"

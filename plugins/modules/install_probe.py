@@ -136,6 +136,10 @@ todo:
       Empty without O(want).
   returned: success
   type: dict
+as_wanted:
+  description: With O(want), whether the install role would change nothing (every RV(todo) false); null without it.
+  returned: success
+  type: bool
 ansible_facts:
   description: With O(gather_facts), C(architecture), C(default_ipv4) (empty when there is no default route) and C(service_mgr).
   returned: when O(gather_facts)
@@ -295,6 +299,7 @@ def main():
     result = probe(p["prefix"], p["version"], p["users"], p["paths"], p["kumactl_link"], p["dp_env_dir"])
     result["want"] = p["want"]
     result["todo"] = todo(result, p["prefix"], p["version"], p["want"]) if p["want"] else {}
+    result["as_wanted"] = not any(result["todo"].values()) if p["want"] else None
     if p["gather_facts"]:
         result["ansible_facts"] = {"architecture": platform.machine(), "default_ipv4": default_ipv4(module),
                                    "service_mgr": service_mgr()}

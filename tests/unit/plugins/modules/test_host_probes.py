@@ -68,6 +68,7 @@ def test_install_probe_todo_says_what_the_install_role_would_change(tmp_path, ca
     assert result["want"] == dict(want, link_kumactl=True)
     assert result["todo"] == {"release": False, "missing": [], "cp_group": True, "cp_user": True, "dp_group": True,
                               "dp_user": True, "current": True, "kumactl": False, "kumactl_unlink": False}
+    assert result["as_wanted"] is False
     os.symlink(str(prefix / "2.14.3"), str(prefix / "current"))
     os.symlink(str(prefix / "current" / "bin" / "kumactl"), str(tmp_path / "kumactl"))
     result = run(install_probe, dict(base, want=dict(want, components=["kuma-dp", "envoy", "kumactl"])), capsys)
@@ -78,9 +79,25 @@ def test_install_probe_todo_says_what_the_install_role_would_change(tmp_path, ca
     # this test's own user is a login user with a home: not as the role makes a system user
     todo = run(install_probe, dict(base, users=[ME, ME], want=dict(want, dp_uid=os.getuid())), capsys)["todo"]
     assert todo["cp_user"] is True and todo["dp_user"] is True
-    assert run(install_probe, base, capsys)["todo"] == {}
+    bare = run(install_probe, base, capsys)
+    assert bare["todo"] == {} and bare["as_wanted"] is None
     result = run(install_probe, dict(base, users=[ME], want=want), capsys)
     assert result["failed"] is True and "want needs users" in result["msg"]
+
+
+def test_install_probe_as_wanted_when_nothing_would_change(capsys, monkeypatch):
+    nologin = {"group": None, "home": "/nonexistent", "shell": "/usr/sbin/nologin"}
+    read = {"args": ["/opt/kuma", "2.14.3", "kuma-cp", "kuma-dp"], "binaries": ["envoy", "kuma-dp"],
+            "users": {"kuma-cp": dict(nologin, uid=999, group="kuma-cp"), "kuma-dp": dict(nologin, uid=5678, group="kuma-dp")},
+            "groups": {"kuma-cp": 999, "kuma-dp": 5678}, "current": "/opt/kuma/2.14.3", "kumactl": None}
+    monkeypatch.setattr(install_probe, "probe", lambda *a, **k: dict(read, changed=False))
+    args = {"prefix": "/opt/kuma", "version": "2.14.3", "users": ["kuma-cp", "kuma-dp"],
+            "want": {"components": ["kuma-dp", "envoy"], "dp_uid": 5678}}
+    result = run(install_probe, args, capsys)
+    assert result["as_wanted"] is True and not any(result["todo"].values())
+    read["current"] = "/opt/kuma/2.13.10"  # another release linked: the role would switch it
+    result = run(install_probe, args, capsys)
+    assert result["as_wanted"] is False and result["todo"]["current"] is True
 
 
 def test_install_probe_returns_the_facts_the_roles_read(tmp_path, capsys, monkeypatch):
