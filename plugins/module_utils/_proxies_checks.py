@@ -98,3 +98,43 @@ def check_input(step, proxies, env):
     for index, proxy in enumerate(proxies):
         check_env("proxies[%d].env" % index, proxy.get("env"), errors)
     return errors
+
+
+# The options of kuma.universal.dataplane_proxies (the module and its action plugin validate with it).
+ARGUMENT_SPEC = {
+    "step": {"type": "str", "choices": ["prune", "converge", "read"], "default": "converge"},
+    "proxies": {"type": "list", "elements": "dict", "required": True, "options": {
+        "name": {"type": "str", "required": True},
+        "mesh": {"type": "str", "default": "default"},
+        "readiness_port": {"type": "int"},
+        "description": {"type": "str"},
+        "token": {"type": "str", "no_log": True},
+        "proxy_type": {"type": "str", "choices": ["dataplane", "ingress", "egress"], "default": "dataplane"},
+        "resource": {"type": "dict"},
+        "env": {"type": "dict"},
+        "edge": {"type": "dict", "options": {
+            "config": {"type": "str", "required": True},
+            "certificate": {"type": "str"},
+            "key": {"type": "str", "no_log": True},
+        }, "required_together": [["certificate", "key"]]},
+    }},
+    "env": {"type": "dict", "default": {}},
+    "prune": {"type": "bool", "default": True},
+    "prune_types": {"type": "list", "elements": "str", "choices": ["dataplane", "ingress", "egress"],
+                    "default": ["dataplane", "ingress", "egress"]},
+    "config_dir": {"type": "path", "default": "/etc/kuma/dp"},
+    "tokens_dir": {"type": "path"},
+    "work_root": {"type": "path", "default": "/var/lib/kuma-dp"},
+    "user": {"type": "str", "default": "kuma-dp"},
+    "unit": {"type": "str"},
+    "unit_path": {"type": "path", "default": "/etc/systemd/system/kuma-dp@.service"},
+    "ca_cert": {"type": "str"},
+    "restart_on_new_token": {"type": "bool", "default": True},
+    "required_paths": {"type": "list", "elements": "path", "default": []},
+    "edge_unit": {"type": "str"},
+    "edge_unit_path": {"type": "path", "default": "/etc/systemd/system/kuma-edge@.service"},
+    "edge_envoy": {"type": "path", "default": "/opt/kuma/current/bin/envoy"},
+    # Read by the action plugin (plugins/action/dataplane_proxies.py), never sent to the host.
+    "snapshot": {"type": "dict", "no_log": True},
+    "snapshot_max_age": {"type": "int", "default": 300},
+}

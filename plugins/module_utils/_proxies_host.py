@@ -9,18 +9,16 @@ the proxies (and edges) that left. Not a public interface.
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import re
 import shutil
-import stat
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.kuma.universal.plugins.module_utils._edge_files import EDGE_DIR, edge_paths
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import name_problem, zone_resource_json
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import LocalFs
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import check_input, name_problem, zone_resource_json
 
 
 UNIT = "kuma-dp@%s.service"
@@ -37,13 +35,16 @@ def pem_certificates(text):
 
 
 class Host:
-    """The converge of one module run: what differs, fixed unless in check mode, with a diff."""
+    """The converge of one module run: what differs, fixed unless in check mode, with a diff. Reads go through
+    fs (LocalFs: the host; a SnapshotFs answers them from a snapshot, in check mode only); writes, removals and
+    systemctl calls that change state happen only out of check mode, on the host."""
 
-    def __init__(self, module):
+    def __init__(self, module, fs=None):
         self.module = module
         self.p = module.params
         self.tokens_dir = self.p.get("tokens_dir") or os.path.join(self.p["config_dir"], "tokens")
         self.check = module.check_mode
+        self.fs = fs or LocalFs(self.systemctl)
         self.files = []
         self.diff = []
 
@@ -59,7 +60,7 @@ class Host:
     def current_token(self, name):
         """The token on disk (the per-proxy file, else one in the old flat layout), or None."""
         for path in (self.token_path(name), self.token_dir(name)):
-            if os.path.isfile(path):
+            if self.fs.isfile(path):
                 return self.read(path).strip() or None
         return None
 
@@ -75,30 +76,15 @@ class Host:
         """{name: (ActiveState, UnitFileState)} of the instances of unit (kuma-dp@ or kuma-edge@), one call."""
         if not names:
             return {}
-        prefix = unit.split("%s")[0]
-        out = self.systemctl("show", "--property=Id,ActiveState,UnitFileState", *[unit % n for n in names])
-        states = {}
-        for block in out.strip().split("\n\n"):
-            props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-            unit_id = props.get("Id", "")
-            if unit_id.startswith(prefix) and unit_id.endswith(".service"):
-                states[unit_id[len(prefix):-len(".service")]] = (props.get("ActiveState"), props.get("UnitFileState"))
-        return states
+        return self.fs.unit_states(unit.split("%s")[0], names)
 
     def loaded_instances(self, unit=UNIT):
-        prefix = unit.split("%s")[0]
-        out = self.systemctl("list-units", "--all", "--plain", "--no-legend", "--type=service", prefix + "*")
-        names = []
-        for line in out.splitlines():
-            unit_id = line.split()[0] if line.split() else ""
-            if unit_id.startswith(prefix) and unit_id.endswith(".service"):
-                names.append(unit_id[len(prefix):-len(".service")])
-        return names
+        return self.fs.loaded_instances(unit.split("%s")[0])
 
     # -- files -----------------------------------------------------------------------------
     def ids(self, owner, group):
         try:
-            return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+            return self.fs.ids(owner, group)
         except KeyError:
             if self.check:
                 return None, None
@@ -108,13 +94,13 @@ class Host:
     def attributes(self, path, owner, group, mode):
         """Owner, group and mode of an existing path; True when something differs (fixed unless check mode)."""
         uid, gid = self.ids(owner, group)
-        st = os.lstat(path)
+        st_uid, st_gid, st_mode = self.fs.lstat(path)
         changed = False
-        if uid is not None and (st.st_uid != uid or st.st_gid != gid):
+        if uid is not None and (st_uid != uid or st_gid != gid):
             changed = True
             if not self.check:
                 os.chown(path, uid, gid)
-        if stat.S_IMODE(st.st_mode) != mode:
+        if st_mode != mode:
             changed = True
             if not self.check:
                 os.chmod(path, mode)
@@ -123,7 +109,7 @@ class Host:
         return changed
 
     def directory(self, path, owner, group, mode):
-        if not os.path.isdir(path):
+        if not self.fs.isdir(path):
             self.files.append(path)
             self.diff.append({"before_header": path, "after_header": path, "before": "", "after": "(directory)\n"})
             if not self.check:
@@ -135,11 +121,7 @@ class Host:
     def file(self, path, content, owner, group, mode, secret=False):
         """Write content where it differs; True when the content changed (attributes alone: False)."""
         data = to_bytes(content)
-        try:
-            with open(path, "rb") as handle:
-                current = handle.read()
-        except (FileNotFoundError, NotADirectoryError):  # (check mode: a directory not made yet)
-            current = None
+        current = self.fs.read_bytes(path)
         if current == data:
             self.attributes(path, owner, group, mode)
             return False
@@ -165,16 +147,15 @@ class Host:
             os.rename(tmp, path)
         return True
 
-    @staticmethod
-    def read(path):
+    def read(self, path):
+        """The text of a file; empty when there is none or it cannot be read."""
         try:
-            with open(path) as handle:
-                return handle.read()
+            return to_text(self.fs.read_bytes(path) or b"")
         except OSError:
             return ""
 
     def remove(self, path):
-        if not os.path.lexists(path):
+        if not self.fs.lexists(path):
             return
         self.files.append(path)
         if self.check:
@@ -191,7 +172,7 @@ class Host:
         deleted, since its paths could point outside the proxies' directories."""
         names = set(self.loaded_instances())
         try:
-            names.update(f[:-4] for f in os.listdir(self.p["config_dir"]) if f.endswith(".env"))
+            names.update(f[:-4] for f in self.fs.listdir(self.p["config_dir"]) if f.endswith(".env"))
         except FileNotFoundError:
             pass
         kept = []
@@ -208,7 +189,7 @@ class Host:
         that never had an edge has no edge directory (converge makes it, prune leaves it): no systemctl
         call then, on this read every run makes on every data-plane host."""
         try:
-            names = {f[:-5] for f in os.listdir(os.path.join(self.p["config_dir"], EDGE_DIR)) if f.endswith(".json")}
+            names = {f[:-5] for f in self.fs.listdir(os.path.join(self.p["config_dir"], EDGE_DIR)) if f.endswith(".json")}
         except FileNotFoundError:
             return []
         names.update(self.loaded_instances(EDGE_UNIT))
@@ -226,13 +207,9 @@ class Host:
         return stale
 
     def env_value(self, name, key):
-        try:
-            with open(os.path.join(self.p["config_dir"], name + ".env")) as handle:
-                for line in handle:
-                    if line.startswith(key + "="):
-                        return line.split("=", 1)[1].strip()
-        except OSError:
-            pass
+        for line in self.read(os.path.join(self.p["config_dir"], name + ".env")).splitlines():
+            if line.startswith(key + "="):
+                return line.split("=", 1)[1].strip()
         return None
 
     def mesh_of(self, name):
@@ -293,7 +270,7 @@ class Host:
         p = self.p
         user = p["user"]
         edges = [x["name"] for x in proxies if x.get("edge")]
-        if edges and p["edge_unit"] is None and not os.path.exists(p["edge_unit_path"]):
+        if edges and p["edge_unit"] is None and not self.fs.exists(p["edge_unit_path"]):
             self.module.fail_json(msg="proxies %s have an edge: give edge_unit (the kuma-edge@ template unit; "
                                   "%s does not exist)" % (", ".join(edges), p["edge_unit_path"]))
         if not self.check:
@@ -322,7 +299,7 @@ class Host:
             token_path = self.token_path(name)
             token = proxy.get("token")
             flat = self.token_dir(name)
-            if os.path.isfile(flat) or os.path.islink(flat):
+            if self.fs.isfile(flat) or self.fs.islink(flat):
                 # The old layout: its token moves into the proxy's directory (the env file changes: a restart).
                 token = token or self.current_token(name)
                 self.remove(flat)
@@ -331,7 +308,7 @@ class Host:
             if token:
                 changed = self.file(token_path, token.strip(), user, user, 0o600, secret=True)
                 changed = changed and p["restart_on_new_token"]
-            elif os.path.exists(token_path):
+            elif self.fs.exists(token_path):
                 self.attributes(token_path, user, user, 0o600)
             elif not self.check:
                 self.module.fail_json(msg="%s: no token given and none on the host" % name)
@@ -422,3 +399,38 @@ class Host:
             if start:
                 self.systemctl("start", *[EDGE_UNIT % n for n in start])
         return ["kuma-edge@%s" % n for n in restart]
+
+
+def run_step(host):
+    """One run of kuma.universal.dataplane_proxies (its option step) on host: the module's result, with the
+    diff (the caller drops it outside diff mode). Bad input fails the module before anything is read."""
+    module, p = host.module, host.module.params
+    proxies = p["proxies"]
+    names = [x["name"] for x in proxies]
+    errors = check_input(p["step"], proxies, p["env"])
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors)
+    step = p["step"]
+    result = {"pruned": [], "pruned_meshes": []}
+    if step == "read":
+        host.check = True
+    if step in ("prune", "read"):
+        installed = host.installed()
+        stale, meshes, tokens = host.prune(installed, names)
+        edges = []
+        if "dataplane" in p["prune_types"]:
+            # An edge goes with its proxy (when that is pruned), or alone when its gateway lost the edge.
+            edges = host.prune_edges([x["name"] for x in proxies if x.get("edge")], names if not p["prune"] else None)
+        result.update(installed=installed, pruned=stale, pruned_meshes=meshes, tokens=tokens, pruned_edges=edges)
+        changed = bool(stale or edges)
+    if step == "read":
+        files = len(host.files)
+        restart, start, enable = host.converge(proxies) if proxies else ([], [], [])
+        result.update(converged=not (host.files[files:] or restart or start or enable))
+        changed = False
+    elif step == "converge":
+        restart, start, enable = host.converge(proxies)
+        result.update(restarted=restart, started=start)
+        changed = bool(host.files or restart or start or enable)
+    result.update(changed=changed, files=host.files, diff=host.diff)
+    return result

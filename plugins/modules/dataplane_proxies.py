@@ -22,7 +22,8 @@ description:
   - With O(step=read), changes nothing, in check mode or not. It returns what O(step=prune) would remove and the
     current tokens (as O(step=prune) in check mode), and whether O(step=converge) with the same options would change
     anything (RV(converged)), a token counted as kept where O(proxies) gives none. One module run tells whether a
-    host already runs what it should (the sidecar role then skips its converge step).
+    host already runs what it should (the sidecar role then skips its converge step). Given a snapshot of the host
+    taken earlier in the run (O(snapshot)), the read runs in the controller against it instead.
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
@@ -189,6 +190,20 @@ options:
     description: The Envoy binary that checks a new edge configuration (C(--mode validate)).
     type: path
     default: /opt/kuma/current/bin/envoy
+  snapshot:
+    description:
+      - With O(step=read), a snapshot of the host taken earlier in the run (C(dp_snapshot) of
+        M(kuma.universal.install_probe), with the same O(config_dir), O(tokens_dir), O(work_root) and units). The read
+        then runs in the controller against it (the module's action plugin), with no module run on the host.
+      - Set aside, and the host read, when it is older than O(snapshot_max_age) or cannot answer for certain - a path
+        it did not read (other directories than it was taken with), a symbolic link on the way, a file it holds
+        without its content (too large, not text), a user it did not record. RV(read_from) says which.
+      - Never sent to the host. A secret (it holds the token files).
+    type: dict
+  snapshot_max_age:
+    description: Seconds after the snapshot was taken (its C(read_at), the controller's clock) it still stands for the host.
+    type: int
+    default: 300
 notes:
   - Stopping a proxy waits for its Envoy to drain (the unit's C(TimeoutStopSec)); several stale proxies stop together.
 seealso:
@@ -219,6 +234,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+read_from:
+  description: With O(step=read), V(snapshot) when the read ran against O(snapshot), V(host) when it read the host.
+  returned: step=read
+  type: str
+  sample: snapshot
 tokens:
   description: With O(step=prune), the token file content of each wanted proxy that has one (a secret - use C(no_log)).
   returned: step=prune or step=read
@@ -270,80 +290,15 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import check_input
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import Host
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import ARGUMENT_SPEC
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import Host, run_step
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "step": {"type": "str", "choices": ["prune", "converge", "read"], "default": "converge"},
-            "proxies": {"type": "list", "elements": "dict", "required": True, "options": {
-                "name": {"type": "str", "required": True},
-                "mesh": {"type": "str", "default": "default"},
-                "readiness_port": {"type": "int"},
-                "description": {"type": "str"},
-                "token": {"type": "str", "no_log": True},
-                "proxy_type": {"type": "str", "choices": ["dataplane", "ingress", "egress"], "default": "dataplane"},
-                "resource": {"type": "dict"},
-                "env": {"type": "dict"},
-                "edge": {"type": "dict", "options": {
-                    "config": {"type": "str", "required": True},
-                    "certificate": {"type": "str"},
-                    "key": {"type": "str", "no_log": True},
-                }, "required_together": [["certificate", "key"]]},
-            }},
-            "env": {"type": "dict", "default": {}},
-            "prune": {"type": "bool", "default": True},
-            "prune_types": {"type": "list", "elements": "str", "choices": ["dataplane", "ingress", "egress"],
-                            "default": ["dataplane", "ingress", "egress"]},
-            "config_dir": {"type": "path", "default": "/etc/kuma/dp"},
-            "tokens_dir": {"type": "path"},
-            "work_root": {"type": "path", "default": "/var/lib/kuma-dp"},
-            "user": {"type": "str", "default": "kuma-dp"},
-            "unit": {"type": "str"},
-            "unit_path": {"type": "path", "default": "/etc/systemd/system/kuma-dp@.service"},
-            "ca_cert": {"type": "str"},
-            "restart_on_new_token": {"type": "bool", "default": True},
-            "required_paths": {"type": "list", "elements": "path", "default": []},
-            "edge_unit": {"type": "str"},
-            "edge_unit_path": {"type": "path", "default": "/etc/systemd/system/kuma-edge@.service"},
-            "edge_envoy": {"type": "path", "default": "/opt/kuma/current/bin/envoy"},
-        },
-        supports_check_mode=True,
-    )
-    proxies = module.params["proxies"]
-    names = [x["name"] for x in proxies]
-    errors = check_input(module.params["step"], proxies, module.params["env"])
-    if errors:
-        module.fail_json(msg="; ".join(errors), errors=errors)
-    host = Host(module)
-    step = module.params["step"]
-    result = {"pruned": [], "pruned_meshes": []}
-    if step == "read":
-        host.check = True
-    if step in ("prune", "read"):
-        installed = host.installed()
-        stale, meshes, tokens = host.prune(installed, names)
-        edges = []
-        if "dataplane" in module.params["prune_types"]:
-            # An edge goes with its proxy (when that is pruned), or alone when its gateway lost the edge.
-            edges = host.prune_edges([x["name"] for x in proxies if x.get("edge")],
-                                     names if not module.params["prune"] else None)
-        result.update(installed=installed, pruned=stale, pruned_meshes=meshes, tokens=tokens, pruned_edges=edges)
-        changed = bool(stale or edges)
-    if step == "read":
-        files = len(host.files)
-        restart, start, enable = host.converge(proxies) if proxies else ([], [], [])
-        result.update(converged=not (host.files[files:] or restart or start or enable))
-        changed = False
-    elif step == "converge":
-        restart, start, enable = host.converge(proxies)
-        result.update(restarted=restart, started=start)
-        changed = bool(host.files or restart or start or enable)
-    result.update(changed=changed, files=host.files)
-    if module._diff:
-        result["diff"] = host.diff
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = run_step(Host(module))
+    if not module._diff:
+        result.pop("diff")
     module.exit_json(**result)
 
 

@@ -18,6 +18,8 @@ description:
     again.
   - With O(gather_facts), also returns the three facts the collection's roles read (C(ansible_facts)), so that
     C(kuma.universal.deploy_mesh) needs no fact-gathering run of its own.
+  - With O(dp_snapshot), also returns a snapshot of the host's kuma-dp proxies (RV(dp_snapshot)), against which
+    M(kuma.universal.dataplane_proxies) can read the host later in the run without a module run of its own.
 author:
   - kuma.universal contributors (@kuma-universal)
 extends_documentation_fragment:
@@ -69,6 +71,34 @@ options:
         description: Whether O(kumactl_link) must point at C(<prefix>/current/bin/kumactl) when kumactl is installed.
         type: bool
         default: true
+  dp_snapshot:
+    description:
+      - Where the host's kuma-dp proxies live (the options of M(kuma.universal.dataplane_proxies) of the same
+        names). When given, RV(dp_snapshot) holds what that module's read (its C(step=read)) looks at.
+      - The snapshot holds the proxies' token files (secrets), so a task that gives this option should set C(no_log).
+    type: dict
+    suboptions:
+      config_dir:
+        description: The directory of the environment files, the CA and the edges (walked to every depth).
+        type: path
+        required: true
+      tokens_dir:
+        description: The directory of the token files (walked to every depth); C(<config_dir>/tokens) when not given.
+        type: path
+      work_root:
+        description: The directory of the proxies' work directories (read one level down).
+        type: path
+        default: /var/lib/kuma-dp
+      unit_paths:
+        description: The template units.
+        type: list
+        elements: path
+        default: [/etc/systemd/system/kuma-dp@.service, /etc/systemd/system/kuma-edge@.service]
+      users:
+        description: The users and groups (of the same names) whose ids are recorded.
+        type: list
+        elements: str
+        default: [root, kuma-dp]
   gather_facts:
     description:
       - Also return C(architecture), C(default_ipv4) (C(address), C(interface), C(gateway), from the route the kernel
@@ -140,6 +170,14 @@ as_wanted:
   description: With O(want), whether the install role would change nothing (every RV(todo) false); null without it.
   returned: success
   type: bool
+dp_snapshot:
+  description:
+    - With O(dp_snapshot), the host's kuma-dp proxies as found - C(format), C(roots), C(paths); C(entries), for each
+      path under them its kind, owner, group, mode and, for a small text file, its content; C(units), the
+      C(kuma-dp@) and C(kuma-edge@) instances systemd has loaded with their active and unit file states; C(ids), the
+      ids of O(dp_snapshot.users); and C(read_at), when the controller got it (seconds since the epoch). A secret.
+  returned: when O(dp_snapshot)
+  type: dict
 ansible_facts:
   description: With O(gather_facts), C(architecture), C(default_ipv4) (empty when there is no default route) and C(service_mgr).
   returned: when O(gather_facts)
@@ -154,6 +192,8 @@ import platform
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import take_snapshot
 
 BINARIES = ("kuma-cp", "kuma-dp", "envoy", "kumactl")
 
@@ -261,6 +301,22 @@ def service_mgr():
         return "unknown"
 
 
+def dp_snapshot(module, options):
+    """The kuma-dp proxies of the host as module_utils/_proxies_fs.py's SnapshotFs reads them."""
+    systemctl = module.get_bin_path("systemctl")
+
+    def systemctl_read(*args):
+        if not systemctl:
+            return None
+        rc, out, dummy = module.run_command([systemctl] + list(args))
+        return out if rc == 0 else None
+
+    config_dir = options["config_dir"]
+    tokens_dir = options["tokens_dir"] or os.path.join(config_dir, "tokens")
+    roots = [[config_dir, None], [tokens_dir, None], [options["work_root"], 1]]
+    return take_snapshot(systemctl_read, roots, options["unit_paths"], options["users"])
+
+
 def probe(prefix, version, users, paths, kumactl_link, dp_env_dir=None):
     return {
         "changed": False,
@@ -290,6 +346,14 @@ def main():
                 "link_kumactl": {"type": "bool", "default": True},
             }},
             "gather_facts": {"type": "bool", "default": False},
+            "dp_snapshot": {"type": "dict", "options": {
+                "config_dir": {"type": "path", "required": True},
+                "tokens_dir": {"type": "path"},
+                "work_root": {"type": "path", "default": "/var/lib/kuma-dp"},
+                "unit_paths": {"type": "list", "elements": "path",
+                               "default": ["/etc/systemd/system/kuma-dp@.service", "/etc/systemd/system/kuma-edge@.service"]},
+                "users": {"type": "list", "elements": "str", "default": ["root", "kuma-dp"]},
+            }},
         },
         supports_check_mode=True,
     )
@@ -303,6 +367,8 @@ def main():
     if p["gather_facts"]:
         result["ansible_facts"] = {"architecture": platform.machine(), "default_ipv4": default_ipv4(module),
                                    "service_mgr": service_mgr()}
+    if p["dp_snapshot"]:
+        result["dp_snapshot"] = dp_snapshot(module, p["dp_snapshot"])
     module.exit_json(**result)
 
 

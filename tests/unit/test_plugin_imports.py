@@ -36,5 +36,13 @@ def test_a_filter_does_not_load_the_http_client(name):
 def test_dataplane_proxies_loads_only_its_host_helpers():
     loaded = loaded_by("ansible_collections.kuma.universal.plugins.modules.dataplane_proxies")
     ours = {m for m in loaded if m.startswith("ansible_collections.kuma.universal.plugins.module_utils.")}
-    assert {m.rsplit(".", 1)[1] for m in ours} == {"_edge_files", "_naming", "_proxies_checks", "_proxies_host"}
+    assert {m.rsplit(".", 1)[1] for m in ours} == {"_edge_files", "_naming", "_proxies_checks", "_proxies_fs",
+                                                   "_proxies_host"}
     assert "requests" not in loaded
+
+
+def test_install_probe_loads_only_the_snapshot_helpers():
+    # The one module run of a converged data-plane host (deploy_mesh's first play) ships what it imports.
+    loaded = loaded_by("ansible_collections.kuma.universal.plugins.modules.install_probe")
+    ours = {m for m in loaded if m.startswith("ansible_collections.kuma.universal.plugins.module_utils.")}
+    assert {m.rsplit(".", 1)[1] for m in ours} == {"_proxies_fs"}

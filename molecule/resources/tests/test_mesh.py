@@ -392,6 +392,38 @@ def test_freed_ports_reused_in_the_same_run():
 
 
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
+def test_a_converged_data_plane_host_is_read_once_and_its_tokens_never_shown():
+    """A converged re-run costs a data-plane host one module run (issue 23): the first play's probe takes a snapshot
+    of its proxies and the data-plane play's read runs against it on the controller - -vvv shows no
+    dataplane_proxies module built. The snapshot holds the token files: none is in the -vvv output. With
+    sidecar_snapshot_max_age=0 the snapshot is set aside and each host is read as before (and says so at -vv)."""
+    import subprocess
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    tokens = [vm(h).file("/etc/kuma/dp/tokens/%s/token" % n).content_string.strip() for h, n in PRESENT]
+    assert all(len(t) > 100 for t in tokens)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="True")
+
+    def vvv(*extra):
+        run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"),
+                              *extra], env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        out = run.stdout + run.stderr
+        assert not [t for t in tokens if t in out], "a token is in the -vvv output"
+        assert re.search(r"redis-vm\s*:\s*ok=\d+\s+changed=0", out) and re.search(r"backend-vm\s*:\s*ok=\d+\s+changed=0", out)
+        return out
+
+    out = vvv()
+    assert len(re.findall(r"Using module file \S*/install_probe\.py", out)) == 3  # cp, redis-vm, backend-vm
+    assert not re.findall(r"Using module file \S*/dataplane_proxies\.py", out)
+    assert "the snapshot is set aside" not in out
+    out = vvv("-e", "sidecar_snapshot_max_age=0")
+    assert len(re.findall(r"Using module file \S*/dataplane_proxies\.py", out)) == 2  # one read per data-plane host
+    assert len(re.findall(r"dataplane_proxies: the snapshot is set aside, the host is read: taken \d+ s ago", out)) == 2
+
+
+@pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 def test_one_stopped_proxy_is_not_left_alone_as_converged():
     """A converged data-plane host leaves the data-plane play after its read (issue 23): one stopped kuma-dp and
     nothing else must still be seen - by --check (the host reports the change, nothing starts) and by the run

@@ -4,14 +4,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
+import time
 
 import pytest
 
 from ansible_collections.kuma.universal.tests.unit.fakecp import run_module as run
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kuma.universal.plugins.action.dataplane_proxies import read_snapshot
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import SnapshotIncomplete, take_snapshot
 from ansible_collections.kuma.universal.plugins.modules import dataplane_proxies
 
 USER = "root"  # the tests run as root; the role passes kuma-dp
@@ -39,11 +44,14 @@ def host(tmp_path, monkeypatch):
                     "enabled" if name in state["enabled"] else "disabled"))
             return 0, "\n\n".join(blocks) + "\n", ""
         if args[1] == "list-units":
-            if args[-1] == "kuma-edge@*":
-                return 0, "".join("kuma-edge@%s.service loaded active running x\n" % n[5:]
-                                  for n in sorted(state["loaded"]) if n.startswith("edge:")), ""
-            return 0, "".join("kuma-dp@%s.service loaded active running x\n" % n for n in sorted(state["loaded"])
-                              if not n.startswith("edge:")), ""
+            out = ""
+            if "kuma-dp@*" in args:
+                out += "".join("kuma-dp@%s.service loaded active running x\n" % n for n in sorted(state["loaded"])
+                               if not n.startswith("edge:"))
+            if "kuma-edge@*" in args:
+                out += "".join("kuma-edge@%s.service loaded active running x\n" % n[5:]
+                               for n in sorted(state["loaded"]) if n.startswith("edge:"))
+            return 0, out, ""
         return 0, "", ""
 
     monkeypatch.setattr(AnsibleModule, "run_command", run_command)
@@ -511,3 +519,119 @@ def test_read_tells_a_converged_host_from_one_that_differs_and_changes_nothing(h
     assert run(dataplane_proxies, args(host, new, step="read"), capsys)["converged"] is False
     assert read(os.path.join(host["config"], "tokens", "redis-0", "token")) == "token.zero.x"
     assert not any(c[0] in ("enable", "start", "restart", "disable", "daemon-reload") for c in host["calls"])
+
+
+# -- the read against a snapshot (install_probe's dp_snapshot; the action plugin runs it in the controller) ------
+def snapshot(host, options, users=("root",), taken=None):
+    """The host as install_probe's dp_snapshot takes it (systemctl: the recorder above)."""
+    def systemctl_read(*cmd):
+        return AnsibleModule.run_command(None, ["systemctl", *cmd])[1]
+
+    config = options["config_dir"]
+    roots = [[config, None], [options.get("tokens_dir") or os.path.join(config, "tokens"), None], [options["work_root"], 1]]
+    units = [options["unit_path"], options.get("edge_unit_path", "/etc/systemd/system/kuma-edge@.service")]
+    snap = json.loads(json.dumps(take_snapshot(systemctl_read, roots, units, list(users))))  # as it travels
+    snap["read_at"] = time.time() if taken is None else taken
+    return snap
+
+
+def both_reads(host, options, capsys):
+    """The module's read of the host and the read against a snapshot of it: the same result."""
+    options = dict(options, step="read")
+    on_host = run(dataplane_proxies, options, capsys, check_mode=True, diff=False)
+    on_host.pop("invocation")
+    on_host.pop("warnings", None)  # (the module's warnings: kept across runs in one process; those of the snapshot's
+    calls = list(host["calls"])  # read are its own)
+    from_snapshot = read_snapshot(dict(options, snapshot=snapshot(host, options)), diff=False)
+    warnings = from_snapshot.pop("warnings", [])
+    assert from_snapshot == on_host
+    host["calls"][:] = calls  # the snapshot's own reads aside
+    return dict(on_host, warnings=warnings)
+
+
+def test_a_read_against_a_snapshot_is_the_read_of_the_host(host, capsys):
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is False  # nothing there yet
+    converged(host, capsys)
+    host["loaded"].update({"redis-0", "redis-1"})
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is True
+    # Each difference the converge step would fix: an env file, the CA, a stopped or disabled unit, a token's mode
+    # or owner, a new token, a work directory gone, the unit.
+    env = os.path.join(host["config"], "redis-0.env")
+    before = read(env)
+    with open(env, "a") as handle:
+        handle.write("KUMA_DNS_ENABLED=true\n")
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is False
+    with open(env, "w") as handle:
+        handle.write(before)
+    other_ca = "-----BEGIN CERTIFICATE-----\nZ\n-----END CERTIFICATE-----\n"
+    assert both_reads(host, args(host, proxies, ca_cert=other_ca), capsys)["converged"] is False
+    for kind in ("active", "enabled"):
+        host[kind].discard("redis-1")
+        assert both_reads(host, args(host, proxies), capsys)["converged"] is False
+        host[kind].add("redis-1")
+    token = os.path.join(host["config"], "tokens", "redis-0", "token")
+    os.chmod(token, 0o644)
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is False
+    os.chmod(token, 0o600)
+    os.chown(token, 1, 1)
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is False
+    os.chown(token, 0, 0)
+    new = [dict(TWO[0], token="token.zero.new")] + proxies[1:]
+    assert both_reads(host, args(host, new), capsys)["converged"] is False
+    os.rmdir(os.path.join(host["work"], "redis-1"))
+    assert both_reads(host, args(host, proxies), capsys)["converged"] is False
+    os.mkdir(os.path.join(host["work"], "redis-1"), 0o750)
+    assert both_reads(host, args(host, proxies, unit="[Service]\nExecStart=other\n"), capsys)["converged"] is False
+    result = both_reads(host, args(host, proxies), capsys)
+    assert result["converged"] is True and result["tokens"] == {"redis-0": "token.zero.x", "redis-1": "token.one.x"}
+    # What the prune would remove, by kind; a name the collection never writes is left alone with a warning.
+    host["loaded"].add("orphan")
+    zone_env(host, "ingress-0", "ingress")
+    with open(os.path.join(host["config"], "Bad Name.env"), "w") as handle:
+        handle.write("KUMA_DATAPLANE_MESH=default\n")
+    result = both_reads(host, args(host, proxies, prune_types=["dataplane"]), capsys)
+    assert result["pruned"] == ["orphan"] and result["converged"] is True
+    assert result["warnings"] == ["left alone: a kuma-dp unit or env file in %s named 'Bad Name' is not a Dataplane name "
+                                  "(lowercase letters, digits, '-' and '.')" % host["config"]]
+    assert both_reads(host, args(host, proxies, prune=False), capsys)["pruned"] == []
+
+
+def test_a_snapshot_read_of_edges_and_of_the_old_token_layout_is_the_read_of_the_host(host, capsys):
+    run(dataplane_proxies, edge_args(host), capsys)
+    host["active"].update({"edge-0", "redis-1", "edge:edge-0"})
+    host["enabled"].update({"edge-0", "redis-1", "edge:edge-0"})
+    host["loaded"].update({"edge-0", "redis-1", "edge:edge-0", "edge:gone"})
+    assert both_reads(host, edge_args(host), capsys)["pruned_edges"] == ["gone"]
+    assert both_reads(host, edge_args(host, dict(EDGE, config='{"new": 1}\n')), capsys)["converged"] is False
+    assert host["validated"] == [EDGE["config"]]  # a read checks no configuration
+    flat = os.path.join(host["config"], "tokens", "redis-1")
+    shutil.rmtree(flat)
+    with open(flat, "w") as handle:
+        handle.write("token.one.flat")
+    result = both_reads(host, edge_args(host), capsys)
+    assert result["converged"] is False and result["tokens"]["redis-1"] == "token.one.flat"
+
+
+def test_a_snapshot_that_cannot_answer_for_certain_is_set_aside(host, tmp_path, capsys):
+    proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
+    converged(host, capsys)
+    host["loaded"].update({"redis-0", "redis-1"})  # (systemd lists every unit it runs)
+    options = dict(args(host, proxies), step="read")
+    snap = snapshot(host, options)
+    assert read_snapshot(dict(options, snapshot=snap), diff=False)["converged"] is True
+    with pytest.raises(SnapshotIncomplete, match="taken 400 s ago"):  # older than snapshot_max_age
+        read_snapshot(dict(options, snapshot=dict(snap, read_at=time.time() - 400)), diff=False)
+    with pytest.raises(SnapshotIncomplete, match="was not read"):  # options other than the snapshot's
+        read_snapshot(dict(options, work_root=str(tmp_path / "elsewhere"), snapshot=snap), diff=False)
+    with pytest.raises(SnapshotIncomplete, match="ids of root:root"):  # users it did not record
+        read_snapshot(dict(options, snapshot=snapshot(host, options, users=())), diff=False)
+    # A link on the way: the host would follow it, the snapshot did not.
+    tokens = os.path.join(host["config"], "tokens")
+    os.rename(tokens, str(tmp_path / "tokens-elsewhere"))
+    os.symlink(str(tmp_path / "tokens-elsewhere"), tokens)
+    with pytest.raises(SnapshotIncomplete, match="on its way was not followed"):
+        read_snapshot(dict(options, snapshot=snapshot(host, options)), diff=False)
+    # Bad input: the module refuses it, reading the host (one wording of the errors).
+    with pytest.raises(SnapshotIncomplete, match="invalid options"):
+        read_snapshot(dict(options, proxies=[{"readiness_port": 1}], snapshot=snap), diff=False)

@@ -279,3 +279,36 @@ def test_control_plane_status_refuses_a_bad_api_url_naming_it(cp, capsys):
     cp.scripted += [response(200, text="ok"), response(200, text="leader 1\n")]
     result = run(control_plane_status, {"api_url": "127.0.0.1:5681", "zones": ["zone-1"]}, capsys)
     assert result["failed"] is True and result["msg"].startswith("Invalid input: api_url: '127.0.0.1:5681' is not")
+
+
+def test_install_probe_takes_a_snapshot_of_the_proxies(tmp_path, capsys, monkeypatch):
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(args[1])
+        if args[1] == "list-units":
+            return 0, "kuma-dp@redis-0.service loaded active running x\nkuma-edge@gw-0.service loaded failed failed x\n", ""
+        return 0, ("Id=kuma-dp@redis-0.service\nActiveState=active\nUnitFileState=enabled\n\n"
+                   "Id=kuma-edge@gw-0.service\nActiveState=failed\nUnitFileState=enabled\n"), ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/bin/systemctl")
+    config = tmp_path / "dp"
+    (config / "tokens" / "redis-0").mkdir(parents=True)
+    (config / "redis-0.env").write_text("KUMA_DATAPLANE_NAME=redis-0\n")
+    (config / "tokens" / "redis-0" / "token").write_text("secret.token.x")
+    (config / "big").write_bytes(b"x" * (256 * 1024 + 1))
+    (tmp_path / "lib" / "redis-0" / "deep").mkdir(parents=True)
+    options = {"config_dir": str(config), "work_root": str(tmp_path / "lib"), "users": [ME, "no-such-user-x"],
+               "unit_paths": [str(tmp_path / "kuma-dp@.service")]}
+    snap = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "dp_snapshot": options}, capsys)["dp_snapshot"]
+    entries = snap["entries"]
+    assert entries[str(config / "redis-0.env")][0] == "f" and entries[str(config / "redis-0.env")][4] == "KUMA_DATAPLANE_NAME=redis-0\n"
+    assert entries[str(config / "tokens" / "redis-0" / "token")][4] == "secret.token.x"  # the task is no_log
+    assert entries[str(config / "big")][4] is None  # too large to carry: a read of it goes to the host
+    assert str(tmp_path / "lib" / "redis-0") in entries and str(tmp_path / "lib" / "redis-0" / "deep") not in entries
+    assert str(tmp_path / "kuma-dp@.service") not in entries  # does not exist
+    assert snap["units"] == {"kuma-dp@redis-0.service": ["active", "enabled"], "kuma-edge@gw-0.service": ["failed", "enabled"]}
+    assert calls == ["list-units", "show"]
+    assert snap["ids"]["users"] == {ME: os.getuid(), "no-such-user-x": None}
+    assert "dp_snapshot" not in run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3"}, capsys)

@@ -1,0 +1,101 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kuma.universal.dataplane_proxies: the module, except for a read (step read) given a snapshot of the host
+(option snapshot, as kuma.universal.install_probe took it earlier in the run): that read runs here, in the
+controller, with the module's own code (module_utils/_proxies_host.py) against the snapshot
+(module_utils/_proxies_fs.py) - no module run on the host. A snapshot older than snapshot_max_age seconds, or one
+that cannot answer for certain (a path it did not read, a link on the way), is set aside and the module reads the
+host as without one; RV(read_from) says which."""
+
+from __future__ import annotations
+
+import time
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import ARGUMENT_SPEC
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import SnapshotFs, SnapshotIncomplete
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import Host, run_step
+
+display = Display()
+MODULE = "kuma.universal.dataplane_proxies"
+SNAPSHOT_OPTIONS = ("snapshot", "snapshot_max_age")
+
+
+class _Failed(Exception):
+    def __init__(self, result):
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+class _SnapshotModule:
+    """What Host needs of AnsibleModule, for a read in the controller (check mode, nothing run on a host)."""
+
+    def __init__(self, params, diff):
+        self.params = params
+        self.check_mode = True
+        self._diff = diff
+        self.warnings = []
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    def fail_json(self, msg, **kwargs):
+        raise _Failed(dict(kwargs, failed=True, msg=msg))
+
+    def run_command(self, args, **kwargs):  # Host runs systemctl only out of check mode
+        raise SnapshotIncomplete("would run %s" % args[0])
+
+
+def read_snapshot(args, diff, now=None):
+    """The module's result for args (step read with a snapshot) from the snapshot; SnapshotIncomplete when the
+    snapshot cannot give it (too old, or a read it cannot answer for certain)."""
+    snapshot = args.get("snapshot")
+    # Validated without the snapshot: its values are no secrets to mask in the result (a path, a mode), the tokens
+    # in hand are.
+    validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate({k: v for k, v in args.items() if k != "snapshot"})
+    if validated.error_messages or not isinstance(snapshot, dict):
+        # The module says the same, reading the host: it keeps one wording of the errors.
+        raise SnapshotIncomplete("invalid options")
+    params = validated.validated_parameters
+    age = (time.time() if now is None else now) - float(snapshot.get("read_at") or 0)
+    if not 0 <= age <= params["snapshot_max_age"]:
+        raise SnapshotIncomplete("taken %.0f s ago (snapshot_max_age: %d)" % (age, params["snapshot_max_age"]))
+    module = _SnapshotModule(params, diff)
+    try:
+        result = run_step(Host(module, SnapshotFs(snapshot)))
+    except _Failed as failed:
+        return remove_values(failed.result, validated._no_log_values)
+    if not diff:
+        result.pop("diff")
+    if module.warnings:
+        result["warnings"] = module.warnings
+    # As AnsibleModule.exit_json: a value of a no_log option (a token given) masked wherever it shows.
+    return remove_values(result, validated._no_log_values)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        if args.get("step") == "read" and args.get("snapshot"):
+            try:
+                result.update(read_snapshot(args, bool(self._task.diff)))
+                result["read_from"] = "snapshot"
+                return result
+            except SnapshotIncomplete as exc:
+                display.vv("dataplane_proxies: the snapshot is set aside, the host is read: %s" % exc,
+                           host=task_vars.get("inventory_hostname") if task_vars else None)
+        for name in SNAPSHOT_OPTIONS:
+            args.pop(name, None)
+        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        if args.get("step") == "read":
+            result["read_from"] = "host"
+        return result
