@@ -23,6 +23,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._proxies_host impor
 display = Display()
 MODULE = "kuma.universal.dataplane_proxies"
 SNAPSHOT_OPTIONS = ("snapshot", "snapshot_max_age")
+PATH_OPTIONS = ("config_dir", "tokens_dir", "work_root", "unit_path", "edge_unit_path")
 
 
 class _Failed(Exception):
@@ -54,33 +55,41 @@ def read_snapshot(args, diff, now=None):
     """The module's result for args (step read with a snapshot) from the snapshot; SnapshotIncomplete when the
     snapshot cannot give it (too old, or a read it cannot answer for certain)."""
     snapshot = args.get("snapshot")
-    # Validated without the snapshot: its values are no secrets to mask in the result (a path, a mode), the tokens
-    # in hand are.
     validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate({k: v for k, v in args.items() if k != "snapshot"})
     if validated.error_messages or not isinstance(snapshot, dict):
         # The module says the same, reading the host: it keeps one wording of the errors.
         raise SnapshotIncomplete("invalid options")
+    # The controller would expand ~ and $VAR of a path option with its own environment, the host with its own.
+    expanded = [k for k in PATH_OPTIONS if any(c in str(args.get(k) or "") for c in "~$")]
+    if expanded:
+        raise SnapshotIncomplete("%s would be expanded on the host" % ", ".join(expanded))
     params = validated.validated_parameters
-    age = (time.time() if now is None else now) - float(snapshot.get("read_at") or 0)
+    try:
+        age = (time.time() if now is None else now) - float(snapshot.get("read_at"))
+    except (TypeError, ValueError):
+        raise SnapshotIncomplete("no time of its read (read_at)") from None
     if not 0 <= age <= params["snapshot_max_age"]:
         raise SnapshotIncomplete("taken %.0f s ago (snapshot_max_age: %d)" % (age, params["snapshot_max_age"]))
+    # As AnsibleModule.exit_json: the values of the no_log options (a token or an edge's key given) masked wherever
+    # they show.
+    secrets = {x.get("token") for x in params["proxies"]} | {(x.get("edge") or {}).get("key") for x in params["proxies"]}
+    secrets.discard(None)
     module = _SnapshotModule(params, diff)
     try:
         result = run_step(Host(module, SnapshotFs(snapshot)))
     except _Failed as failed:
-        return remove_values(failed.result, validated._no_log_values)
+        return remove_values(failed.result, secrets)
     if not diff:
         result.pop("diff")
     if module.warnings:
         result["warnings"] = module.warnings
-    # As AnsibleModule.exit_json: a value of a no_log option (a token given) masked wherever it shows.
-    return remove_values(result, validated._no_log_values)
+    return remove_values(result, secrets)
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
-    _supports_async = False
+    _supports_async = True
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -95,7 +104,12 @@ class ActionModule(ActionBase):
                            host=task_vars.get("inventory_hostname") if task_vars else None)
         for name in SNAPSHOT_OPTIONS:
             args.pop(name, None)
-        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        # As the normal action: async when asked (the snapshot's read above is synchronous: no module to wait for).
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars,
+                                           wrap_async=wrap_async))
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         if args.get("step") == "read":
             result["read_from"] = "host"
         return result

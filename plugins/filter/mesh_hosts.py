@@ -16,7 +16,8 @@ def mesh_hosts(groups, names=GROUPS):
     if not isinstance(groups, dict):
         raise AnsibleFilterError("mesh_hosts: the input must be groups (a mapping of group names to hosts), got %s"
                                  % type(groups).__name__)
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names or []):
+    names = GROUPS if names is None else names
+    if isinstance(names, (str, dict)) or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
         raise AnsibleFilterError("mesh_hosts: names must be a list of group names, got %r" % (names,))
     hosts = []
     for name in names:

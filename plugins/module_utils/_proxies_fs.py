@@ -20,6 +20,8 @@ import os
 import pwd
 import stat
 
+from ansible_collections.kuma.universal.plugins.module_utils._edge_files import EDGE_DIR
+
 SNAPSHOT_FORMAT = 1
 # A larger file (or one that is not UTF-8 text) is recorded without its content: a read of it is incomplete.
 MAX_CONTENT = 256 * 1024
@@ -100,19 +102,24 @@ class LocalFs:
 
 
 # -- the snapshot, taken on the host -------------------------------------------------------------------------
-def _entry(path):
-    """[kind, uid, gid, mode, text]: kind f (file), d (directory), l (link), o (other); text for a file that is
-    small UTF-8 text, else None. None when the path does not exist."""
+# An entry: [kind, uid, gid, mode, text]. kind: f (file), d (directory), u (a directory whose entries were not
+# read: unreadable, or past MAX_ENTRIES), l (link), o (other), ? (could not be read); text: for a file keep()
+# selects that is small UTF-8 text, else None.
+MAX_ENTRIES = 4096
+
+
+def _entry(path, keep):
+    """The entry at path, or None when nothing is there."""
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except NotADirectoryError:
-        return None
+    except OSError:
+        return ["?", None, None, None, None]
     mode = st.st_mode
     kind = "f" if stat.S_ISREG(mode) else "d" if stat.S_ISDIR(mode) else "l" if stat.S_ISLNK(mode) else "o"
     text = None
-    if kind == "f" and st.st_size <= MAX_CONTENT:
+    if kind == "f" and st.st_size <= MAX_CONTENT and keep(path):
         try:
             with open(path, "rb") as handle:
                 text = handle.read().decode("utf-8")
@@ -121,9 +128,9 @@ def _entry(path):
     return [kind, st.st_uid, st.st_gid, stat.S_IMODE(mode), text]
 
 
-def _walk(root, depth, entries):
+def _walk(root, depth, entries, keep):
     """Every entry under root (root included) down to depth levels below it (None: all), links not followed."""
-    top = _entry(root)
+    top = _entry(root, keep)
     if top is None:
         return
     entries[root] = top
@@ -132,23 +139,43 @@ def _walk(root, depth, entries):
     try:
         names = sorted(os.listdir(root))
     except OSError:
-        entries[root] = ["o", top[1], top[2], top[3], None]  # unreadable: nothing under it is known
+        names = None
+    if names is None or len(entries) + len(names) > MAX_ENTRIES:
+        top[0] = "u"  # nothing under it is known
         return
     for name in names:
-        _walk(os.path.join(root, name), None if depth is None else depth - 1, entries)
+        _walk(os.path.join(root, name), None if depth is None else depth - 1, entries, keep)
 
 
-def take_snapshot(systemctl_read, roots, paths, users):
+def proxy_files(config_dir, tokens_dir, unit_paths):
+    """keep() for take_snapshot: the files dataplane_proxies opens - the environment files and the CA in
+    config_dir, the edges' files, every file under tokens_dir, the template units. Other files under the roots are
+    recorded without their content (a broad config_dir such as /etc/kuma carries no one else's secrets)."""
+    config, tokens, units = config_dir.rstrip("/") + "/", tokens_dir.rstrip("/") + "/", set(unit_paths)
+    edges = config + EDGE_DIR + "/"
+
+    def keep(path):
+        if path in units or path.startswith(tokens):
+            return True
+        if path.startswith(edges):
+            return "/" not in path[len(edges):]
+        name = path[len(config):] if path.startswith(config) else "/"
+        return "/" not in name and (name.endswith(".env") or name == "ca.crt")
+    return keep
+
+
+def take_snapshot(systemctl_read, roots, paths, users, keep=lambda path: True):
     """The host's proxies as SnapshotFs reads them. roots: [[directory, depth]] (depth None: every level);
-    paths: single paths (the template units); users: names whose user and group ids are recorded.
-    systemctl_read(*args) -> stdout, or None when systemctl cannot be asked (then no unit is known)."""
+    paths: single paths (the template units); users: names whose user and group ids are recorded; keep(path):
+    whether a file's content is recorded (a read of a file recorded without it goes to the host).
+    systemctl_read(*args) -> stdout, or None when systemctl cannot be asked (then no unit is known).
+    Paths are recorded as given: SnapshotFs answers for none that has a '..' (a link before it would lead
+    elsewhere)."""
     entries = {}
-    roots = [[os.path.normpath(r), d] for r, d in roots]
-    paths = [os.path.normpath(p) for p in paths]
     for root, depth in roots:
-        _walk(root, depth, entries)
+        _walk(root, depth, entries, keep)
     for path in paths:
-        found = _entry(path)
+        found = _entry(path, keep)
         if found is not None:
             entries[path] = found
     units = None
@@ -174,54 +201,66 @@ def take_snapshot(systemctl_read, roots, paths, users):
             ids["groups"][name] = grp.getgrnam(name).gr_gid
         except KeyError:
             ids["groups"][name] = None
-    return {"format": SNAPSHOT_FORMAT, "roots": roots, "paths": paths, "entries": entries, "units": units, "ids": ids}
+    return {"format": SNAPSHOT_FORMAT, "roots": [list(r) for r in roots], "paths": list(paths), "entries": entries,
+            "units": units, "ids": ids}
 
 
 # -- the snapshot, read on the controller -------------------------------------------------------------------
+def _clean(path):
+    """path without repeated or trailing slashes; SnapshotIncomplete for a relative one or one with '..' or '.'."""
+    parts = [p for p in str(path).split("/") if p]
+    if not str(path).startswith("/") or any(p in (".", "..") for p in parts):
+        raise SnapshotIncomplete("%s is not a plain absolute path" % path)
+    return "/" + "/".join(parts)
+
+
 class SnapshotFs:
     """LocalFs's reads answered from a snapshot (take_snapshot's result); SnapshotIncomplete where it cannot."""
 
     def __init__(self, snapshot):
         if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotIncomplete("not a snapshot of format %d" % SNAPSHOT_FORMAT)
-        self.entries = snapshot.get("entries") or {}
-        self.roots = [(os.path.normpath(r), d) for r, d in snapshot.get("roots") or []]
-        self.paths = {os.path.normpath(p) for p in snapshot.get("paths") or []}
+        try:
+            self.entries = {_clean(p): e for p, e in (snapshot.get("entries") or {}).items()}
+            self.roots = [(_clean(r), d) for r, d in snapshot.get("roots") or []]
+            self.paths = {_clean(p) for p in snapshot.get("paths") or []}
+        except SnapshotIncomplete as exc:
+            raise SnapshotIncomplete("taken with a path that is not plain: %s" % exc) from exc
         self.units = snapshot.get("units")
         self.id_map = snapshot.get("ids") or {}
 
-    def _covered(self, path):
-        """Whether the snapshot says for certain what is at path: under a root it walked (no link on the way)
-        or one of its single paths."""
-        if path in self.paths:
-            return True
+    def _under(self, path):
+        """(root, depth, the components of path below it) for each root path is in."""
         for root, depth in self.roots:
             if path == root:
-                return True
-            if not path.startswith(root.rstrip("/") + "/"):
-                continue
-            parts = path[len(root.rstrip("/")) + 1:].split("/")
+                yield root, depth, []
+            elif path.startswith(root.rstrip("/") + "/"):
+                yield root, depth, path[len(root.rstrip("/")) + 1:].split("/")
+
+    def _get(self, path):
+        """The entry at path (None: nothing there), following no link; SnapshotIncomplete unless the snapshot
+        says for certain: under a root it walked deep enough, each directory on the way listed (one missing, or a
+        file, means nothing is there), or one of its single paths."""
+        path = _clean(path)
+        known = path in self.paths
+        for root, depth, parts in self._under(path):
             if depth is not None and len(parts) > depth:
                 continue
-            # Each directory on the way: one that is missing or a file means nothing is at path; a link (or one
-            # that could not be listed) leaves it unknown.
             parent = root
             for part in parts:
                 entry = self.entries.get(parent)
                 if entry is None or entry[0] == "f":
-                    return True
+                    return None
                 if entry[0] != "d":
                     raise SnapshotIncomplete("%s: %s on its way was not followed" % (path, parent))
-                parent = os.path.join(parent, part)
-            return True
-        return False
-
-    def _get(self, path):
-        """The entry at path (None: nothing there), following no link."""
-        path = os.path.normpath(path)
-        if not self._covered(path):
+                parent = parent.rstrip("/") + "/" + part
+            known = True
+        if not known:
             raise SnapshotIncomplete("%s was not read" % path)
-        return self.entries.get(path)
+        entry = self.entries.get(path)
+        if entry is not None and entry[0] == "?":
+            raise SnapshotIncomplete("%s could not be read" % path)
+        return entry
 
     def _followed(self, path):
         entry = self._get(path)
@@ -241,32 +280,18 @@ class SnapshotFs:
 
     def isdir(self, path):
         entry = self._followed(path)
-        return entry is not None and entry[0] == "d"
+        return entry is not None and entry[0] in ("d", "u")
 
     def islink(self, path):
         entry = self._get(path)
         return entry is not None and entry[0] == "l"
 
-    def _listed(self, path):
-        """Whether the snapshot holds every entry of directory path (a root walked deep enough)."""
-        for root, depth in self.roots:
-            base = root.rstrip("/")
-            if path == root:
-                level = 0
-            elif path.startswith(base + "/"):
-                level = len(path[len(base) + 1:].split("/"))
-            else:
-                continue
-            if depth is None or level < depth:
-                return True
-        return False
-
     def listdir(self, path):
-        path = os.path.normpath(path)
+        path = _clean(path)
         entry = self._followed(path)
         if entry is None:
             raise FileNotFoundError(path)
-        if entry[0] != "d" or not self._listed(path):
+        if entry[0] != "d" or not any(d is None or len(parts) < d for dummy, d, parts in self._under(path)):
             raise SnapshotIncomplete("%s was not listed" % path)
         prefix = path.rstrip("/") + "/"
         return sorted(p[len(prefix):] for p in self.entries if p.startswith(prefix) and "/" not in p[len(prefix):])
@@ -304,6 +329,7 @@ class SnapshotFs:
         return sorted(self._units(prefix))
 
     def unit_states(self, prefix, names):
-        # A unit systemd has not loaded is neither active nor enabled (an enabled instance is loaded).
+        # An instance systemd has not loaded is not active (nor, as far as this read goes, enabled: either way it
+        # is started and enabled, as the host's own read would have it).
         units = self._units(prefix)
         return {n: units.get(n, ("inactive", None)) for n in names}

@@ -75,7 +75,8 @@ options:
     description:
       - Where the host's kuma-dp proxies live (the options of M(kuma.universal.dataplane_proxies) of the same
         names). When given, RV(dp_snapshot) holds what that module's read (its C(step=read)) looks at.
-      - The snapshot holds the proxies' token files (secrets), so a task that gives this option should set C(no_log).
+      - The snapshot holds the proxies' token files and the edges' TLS keys (secrets), so a task that gives this
+        option should set C(no_log). Of the other files under those directories it holds no content.
     type: dict
     suboptions:
       config_dir:
@@ -173,7 +174,8 @@ as_wanted:
 dp_snapshot:
   description:
     - With O(dp_snapshot), the host's kuma-dp proxies as found - C(format), C(roots), C(paths); C(entries), for each
-      path under them its kind, owner, group, mode and, for a small text file, its content; C(units), the
+      path under them its kind, owner, group, mode and, for a small text file of the proxies (environment files,
+      CA, tokens, edges, units), its content; C(units), the
       C(kuma-dp@) and C(kuma-edge@) instances systemd has loaded with their active and unit file states; C(ids), the
       ids of O(dp_snapshot.users); and C(read_at), when the controller got it (seconds since the epoch). A secret.
   returned: when O(dp_snapshot)
@@ -193,7 +195,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import take_snapshot
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import proxy_files, take_snapshot
 
 BINARIES = ("kuma-cp", "kuma-dp", "envoy", "kumactl")
 
@@ -314,7 +316,8 @@ def dp_snapshot(module, options):
     config_dir = options["config_dir"]
     tokens_dir = options["tokens_dir"] or os.path.join(config_dir, "tokens")
     roots = [[config_dir, None], [tokens_dir, None], [options["work_root"], 1]]
-    return take_snapshot(systemctl_read, roots, options["unit_paths"], options["users"])
+    return take_snapshot(systemctl_read, roots, options["unit_paths"], options["users"],
+                         keep=proxy_files(config_dir, tokens_dir, options["unit_paths"]))
 
 
 def probe(prefix, version, users, paths, kumactl_link, dp_env_dir=None):

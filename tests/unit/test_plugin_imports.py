@@ -45,4 +45,4 @@ def test_install_probe_loads_only_the_snapshot_helpers():
     # The one module run of a converged data-plane host (deploy_mesh's first play) ships what it imports.
     loaded = loaded_by("ansible_collections.kuma.universal.plugins.modules.install_probe")
     ours = {m for m in loaded if m.startswith("ansible_collections.kuma.universal.plugins.module_utils.")}
-    assert {m.rsplit(".", 1)[1] for m in ours} == {"_proxies_fs"}
+    assert {m.rsplit(".", 1)[1] for m in ours} == {"_edge_files", "_proxies_fs"}

@@ -23,12 +23,14 @@ def test_the_groups_in_order_each_host_once():
     assert mesh_hosts(groups) == ["global", "cp1", "cp2", "web1", "web2"]
     assert mesh_hosts({"kuma_control_plane": ["cp1"]}) == ["cp1"]  # a standalone inventory: no global's group
     assert mesh_hosts(groups, ["kuma_control_plane", "none"]) == ["cp1", "cp2"]
+    assert mesh_hosts(groups, None) == mesh_hosts(groups)
     assert FilterModule().filters() == {"mesh_hosts": mesh_hosts}
 
 
 @pytest.mark.parametrize("groups, names, message", [
     (["cp1"], None, "the input must be groups"),
     ({}, "kuma_dataplanes", "names must be a list of group names"),
+    ({}, [1], "names must be a list of group names"),
 ])
 def test_bad_input_is_named(groups, names, message):
     with pytest.raises(AnsibleFilterError, match=message):

@@ -16,7 +16,8 @@ from ansible_collections.kuma.universal.tests.unit.fakecp import run_module as r
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kuma.universal.plugins.action.dataplane_proxies import read_snapshot
-from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import SnapshotIncomplete, take_snapshot
+from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import (
+    SnapshotFs, SnapshotIncomplete, proxy_files, take_snapshot)
 from ansible_collections.kuma.universal.plugins.modules import dataplane_proxies
 
 USER = "root"  # the tests run as root; the role passes kuma-dp
@@ -635,3 +636,49 @@ def test_a_snapshot_that_cannot_answer_for_certain_is_set_aside(host, tmp_path, 
     # Bad input: the module refuses it, reading the host (one wording of the errors).
     with pytest.raises(SnapshotIncomplete, match="invalid options"):
         read_snapshot(dict(options, proxies=[{"readiness_port": 1}], snapshot=snap), diff=False)
+    with pytest.raises(SnapshotIncomplete, match="no time of its read"):
+        read_snapshot(dict(options, snapshot=dict(snap, read_at=None)), diff=False)
+    # A path the host would resolve otherwise: '..' after a link, ~ or $VAR expanded with the host's environment.
+    with pytest.raises(SnapshotIncomplete, match="not a plain absolute path"):
+        read_snapshot(dict(options, config_dir=host["config"] + "/../etc", snapshot=snap), diff=False)
+    for path in ("~/dp", "$HOME/dp"):
+        with pytest.raises(SnapshotIncomplete, match="config_dir would be expanded on the host"):
+            read_snapshot(dict(options, config_dir=path, snapshot=snap), diff=False)
+
+
+def test_a_directory_the_snapshot_could_not_list_is_a_directory_whose_entries_are_unknown(host, tmp_path, monkeypatch):
+    config = tmp_path / "etc"
+    (config / "tokens" / "redis-0").mkdir(parents=True)
+    (config / "tokens" / "redis-0" / "token").write_text("token.zero.x")
+    real = os.listdir
+
+    def listdir(path):
+        if path.endswith("tokens"):
+            raise PermissionError(path)
+        return real(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    snap = take_snapshot(lambda *a: "", [[str(config), None]], [], ["root"])
+    fs = SnapshotFs(snap)
+    assert fs.isdir(str(config / "tokens")) and fs.lstat(str(config / "tokens"))[2] == stat.S_IMODE(os.stat(config / "tokens").st_mode)
+    for read_ in (lambda: fs.listdir(str(config / "tokens")), lambda: fs.isfile(str(config / "tokens" / "redis-0" / "token"))):
+        with pytest.raises(SnapshotIncomplete):
+            read_()
+    assert fs.listdir(str(config)) == ["tokens"]
+    # Past the entry cap, a directory is recorded unlisted too.
+    monkeypatch.setattr(os, "listdir", real)
+    monkeypatch.setattr("ansible_collections.kuma.universal.plugins.module_utils._proxies_fs.MAX_ENTRIES", 2)
+    fs = SnapshotFs(take_snapshot(lambda *a: "", [[str(config), None]], [], ["root"]))
+    with pytest.raises(SnapshotIncomplete, match="not followed"):
+        fs.isfile(str(config / "tokens" / "redis-0" / "token"))
+
+
+def test_the_snapshot_of_install_probe_carries_the_proxies_files_only(tmp_path):
+    config, tokens = str(tmp_path / "etc"), str(tmp_path / "etc" / "tokens")
+    keep = proxy_files(config, tokens, ["/etc/systemd/system/kuma-dp@.service"])
+    for path in ("etc/redis-0.env", "etc/ca.crt", "etc/edge/gw-0.key", "etc/edge/gw-0.json", "etc/tokens/redis-0/token",
+                 "etc/tokens/redis-0"):
+        assert keep(str(tmp_path / path)), path
+    for path in ("etc/kuma-cp.env.bak/x.env", "etc/kuma-cp/secret.pem", "etc/notes.txt", "etc/edge/x/y", "lib/redis-0"):
+        assert not keep(str(tmp_path / path)), path
+    assert keep("/etc/systemd/system/kuma-dp@.service")

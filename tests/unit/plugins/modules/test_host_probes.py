@@ -297,7 +297,8 @@ def test_install_probe_takes_a_snapshot_of_the_proxies(tmp_path, capsys, monkeyp
     (config / "tokens" / "redis-0").mkdir(parents=True)
     (config / "redis-0.env").write_text("KUMA_DATAPLANE_NAME=redis-0\n")
     (config / "tokens" / "redis-0" / "token").write_text("secret.token.x")
-    (config / "big").write_bytes(b"x" * (256 * 1024 + 1))
+    (config / "big.env").write_bytes(b"x" * (256 * 1024 + 1))
+    (config / "notes.txt").write_text("not the proxies'")
     (tmp_path / "lib" / "redis-0" / "deep").mkdir(parents=True)
     options = {"config_dir": str(config), "work_root": str(tmp_path / "lib"), "users": [ME, "no-such-user-x"],
                "unit_paths": [str(tmp_path / "kuma-dp@.service")]}
@@ -305,7 +306,8 @@ def test_install_probe_takes_a_snapshot_of_the_proxies(tmp_path, capsys, monkeyp
     entries = snap["entries"]
     assert entries[str(config / "redis-0.env")][0] == "f" and entries[str(config / "redis-0.env")][4] == "KUMA_DATAPLANE_NAME=redis-0\n"
     assert entries[str(config / "tokens" / "redis-0" / "token")][4] == "secret.token.x"  # the task is no_log
-    assert entries[str(config / "big")][4] is None  # too large to carry: a read of it goes to the host
+    assert entries[str(config / "big.env")][4] is None  # too large to carry: a read of it goes to the host
+    assert entries[str(config / "notes.txt")][:1] == ["f"] and entries[str(config / "notes.txt")][4] is None
     assert str(tmp_path / "lib" / "redis-0") in entries and str(tmp_path / "lib" / "redis-0" / "deep") not in entries
     assert str(tmp_path / "kuma-dp@.service") not in entries  # does not exist
     assert snap["units"] == {"kuma-dp@redis-0.service": ["active", "enabled"], "kuma-edge@gw-0.service": ["failed", "enabled"]}
