@@ -13,12 +13,12 @@ import time
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import ARGUMENT_SPEC
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import SnapshotFs, SnapshotIncomplete
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import Host, run_step
+from ansible_collections.kuma.universal.plugins.plugin_utils._module_action import ModuleAction
 
 display = Display()
 MODULE = "kuma.universal.dataplane_proxies"
@@ -86,11 +86,7 @@ def read_snapshot(args, diff, now=None):
     return remove_values(result, secrets)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = True
-
+class ActionModule(ModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
@@ -109,12 +105,8 @@ class ActionModule(ActionBase):
                                 % type(exc).__name__)
         for name in SNAPSHOT_OPTIONS:
             args.pop(name, None)
-        # As the normal action: async when asked (the snapshot's read above is synchronous: no module to wait for).
-        wrap_async = self._task.async_val and not self._connection.has_native_async
-        result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars,
-                                           wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+        # (The snapshot's read above is synchronous even for an async task: there is no module to wait for.)
+        result.update(self.run_module(MODULE, args, task_vars))
         if args.get("step") == "read":
             result["read_from"] = "host"
         return result

@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import time
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.kuma.universal.plugins.plugin_utils._module_action import ModuleAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = True
-
+class ActionModule(ModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         started = time.time()  # the read is no older than this
-        wrap_async = self._task.async_val and not self._connection.has_native_async
-        result.update(self._execute_module(module_name="kuma.universal.install_probe", module_args=self._task.args,
-                                           task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+        result.update(self.run_module("kuma.universal.install_probe", self._task.args, task_vars))
         if isinstance(result.get("dp_snapshot"), dict):
             result["dp_snapshot"]["read_at"] = started
         return result

@@ -687,6 +687,8 @@ def test_the_snapshot_of_install_probe_carries_the_proxies_files_only(tmp_path):
 def test_the_action_reads_the_host_when_the_snapshot_cannot_answer(host, capsys, monkeypatch):
     """The action plugin: a snapshot it can read answers without a module run; one it sets aside (too old) or
     cannot read at all (malformed) leaves the read to the module, with the snapshot's options not sent."""
+    from ansible.plugins.action import ActionBase
+
     from ansible_collections.kuma.universal.plugins.action import dataplane_proxies as action
 
     proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
@@ -700,7 +702,7 @@ def test_the_action_reads_the_host_when_the_snapshot_cannot_answer(host, capsys,
             self.args, self.diff, self.async_val, self.check_mode = task_args, False, 0, True
 
     plugin = action.ActionModule.__new__(action.ActionModule)
-    monkeypatch.setattr(action.ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
+    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
     monkeypatch.setattr(plugin, "_execute_module", lambda module_name, module_args, task_vars, wrap_async: (
         sent.append(module_args) or {"changed": False, "converged": True}), raising=False)
     monkeypatch.setattr(plugin, "_remove_tmp_path", lambda path: None, raising=False)

@@ -1,0 +1,23 @@
+# Copyright (c) 2026 kuma.universal contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Internal: the base of an action plugin that runs its module (mostly) as Ansible's normal action does, check mode
+and async included. Not a public interface."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+
+class ModuleAction(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run_module(self, module_name, module_args, task_vars):
+        """The module's result, run as the normal action runs one (async when the task asks)."""
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result = self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars,
+                                      wrap_async=wrap_async)
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
