@@ -68,17 +68,22 @@ def dataplanes():
     return result
 
 
-def _deploy(*extra):
-    """deploy-mesh.yml on the scenario's inventory (json callback): its stats and, per task name, each host's result."""
+def _playbook(*extra, **env_extra):
+    """deploy-mesh.yml on the scenario's inventory with this tree's collection; it must succeed: its run."""
     import subprocess
 
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-               ANSIBLE_PIPELINING="True")
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="True", **env_extra)
     run = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"), *extra],
                          env=env, capture_output=True, text=True, timeout=900, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    return run
+
+
+def _deploy(*extra):
+    """deploy-mesh.yml (json callback): its stats and, per task name, each host's result."""
+    run = _playbook(*extra, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     out = json.loads(run.stdout[run.stdout.index("{"):])
     tasks = {}
     for play in out["plays"]:
@@ -397,18 +402,11 @@ def test_a_converged_data_plane_host_is_read_once_and_its_tokens_never_shown():
     of its proxies and the data-plane play's read runs against it on the controller - -vvv shows no
     dataplane_proxies module built. The snapshot holds the token files: none is in the -vvv output. With
     sidecar_snapshot_max_age=0 the snapshot is set aside and each host is read as before (and says so at -vv)."""
-    import subprocess
-
-    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     tokens = [vm(h).file("/etc/kuma/dp/tokens/%s/token" % n).content_string.strip() for h, n in PRESENT]
     assert all(len(t) > 100 for t in tokens)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FORCE_COLOR="0", ANSIBLE_PIPELINING="True")
 
     def vvv(*extra):
-        run = subprocess.run(["ansible-playbook", "-vvv", "-i", INVENTORY, os.path.join(root, "playbooks", "deploy-mesh.yml"),
-                              *extra], env=env, capture_output=True, text=True, timeout=900, check=False)
-        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        run = _playbook("-vvv", *extra)
         out = run.stdout + run.stderr
         assert not [t for t in tokens if t in out], "a token is in the -vvv output"
         assert re.search(r"redis-vm\s*:\s*ok=\d+\s+changed=0", out) and re.search(r"backend-vm\s*:\s*ok=\d+\s+changed=0", out)
