@@ -38,7 +38,8 @@ PLAYBOOK_VARS = [
      "Delete the offline Dataplanes labelled with a host that left the inventory (the summary lists them)."),
     ("kuma_converge_every_host", "deploy_mesh", "false",
      "Extra var: run the whole data-plane play on every host, also on one that already runs what it should "
-     "(which otherwise leaves the play after its read and the batch's registration)."),
+     "(which otherwise leaves the play after its read and the batch's registration), and the install role on a "
+     "control plane whose release the first play found as wanted."),
     ("kuma_gather_facts", "deploy_mesh", "false",
      "Extra var: the first play also gathers Ansible's network, platform and service_mgr facts (the roles need "
      "only architecture, default_ipv4 and service_mgr, which the first play's read of each host gives)."),

@@ -23,6 +23,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._sidecar_items impo
 from ansible_collections.kuma.universal.plugins.module_utils._sidecar_planner import (
     HOST_LABEL, MANAGED_BY, ZONE_PROXY_KINDS, ZONE_PROXY_LABEL,
 )
+from ansible_collections.kuma.universal.plugins.module_utils._token import TokenFormatError, decode_jwt
 
 WHATS = ("dataplanes", "tokens")
 
@@ -58,7 +59,7 @@ def _prune_selectors(plan, host):
     return []
 
 
-def sidecar_batches(batch, hostvars, what="dataplanes"):
+def sidecar_batches(batch, hostvars, what="dataplanes", registered=None):
     """The filter: see plugins/filter/sidecar_batches.yml."""
     if what not in WHATS:
         raise AnsibleFilterError("kuma.universal.sidecar_batches: what must be one of %s, got %r"
@@ -70,7 +71,8 @@ def sidecar_batches(batch, hostvars, what="dataplanes"):
         if what == "dataplanes":
             prune = boolean(settings["prune"], strict=False)
             key = (base["control_plane_host"], base["api_url"], prune)
-            group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[]))
+            group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[],
+                                                token_keys=[]))
             group["hosts"].append(host)
             dataplanes = sidecar_dataplanes(instances)
             zone = _get(plan_of(hostvars, host), "zone", "")
@@ -79,6 +81,7 @@ def sidecar_batches(batch, hostvars, what="dataplanes"):
                     services = zone_services([plan_of(hostvars, h) for h in hostvars])
                 dataplanes = cross_zone_outbounds(dataplanes, zone, services)
             group["dataplanes"].extend(dataplanes)
+            group["token_keys"] = _token_keys(group["token_keys"], instances, _get(read, "tokens", {}))
             if prune:
                 meshes = sorted({i["mesh"] for i in instances} | set(_get(read, "pruned_meshes", [])))
                 group["selectors"].extend({"labels": labels, "meshes": meshes}
@@ -91,7 +94,46 @@ def sidecar_batches(batch, hostvars, what="dataplanes"):
                                                 tokens=[]))
             group["hosts"].append(host)
             group["tokens"].extend(sidecar_tokens(instances, _get(read, "tokens", {})))
+    if what == "tokens" and registered is not None:
+        for group in groups.values():
+            reads = _token_reads(registered, group["control_plane_host"], group["api_url"])
+            if reads is not None:
+                group["token_reads"] = reads
     return list(groups.values())
+
+
+def _token_keys(keys, instances, tokens):
+    """keys plus the signing keys (mesh, kid) of the tokens in hand of instances, sorted, each once."""
+    found = {(k["mesh"], k["kid"]) for k in keys}
+    for inst in instances:
+        token = (tokens or {}).get(inst["name"])
+        if not token:
+            continue
+        try:
+            kid = decode_jwt(str(token))[0].get("kid")
+        except TokenFormatError:
+            continue  # malformed: dataplane_tokens replaces it, on the control plane
+        if kid not in (None, ""):
+            found.add((str(inst["mesh"]), str(kid)))
+    return [{"mesh": mesh, "kid": kid} for mesh, kid in sorted(found)]
+
+
+def _token_reads(registered, control_plane_host, api_url):
+    """The token reads of the registrations of that control plane in this batch, merged; None when one lacks them."""
+    merged = None
+    for result in _results(registered):
+        item = result.get("item") or {}
+        if item.get("control_plane_host") != control_plane_host or item.get("api_url") != api_url:
+            continue
+        reads = result.get("token_reads")
+        if not isinstance(reads, dict) or not isinstance(reads.get("reads"), dict):
+            return None
+        if merged is None:
+            merged = {"version": reads.get("version"), "reads": {}}
+        elif merged["version"] != reads.get("version"):
+            return None
+        merged["reads"].update(reads["reads"])
+    return merged
 
 
 def _keys(instances):

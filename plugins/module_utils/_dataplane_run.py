@@ -22,6 +22,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields i
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, plan_kuma3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name_and_mesh, tag_text
 from ansible_collections.kuma.universal.plugins.module_utils._schema import unknown_field
+from ansible_collections.kuma.universal.plugins.module_utils._token import record_token_reads
 from ansible_collections.kuma.universal.plugins.module_utils._zone_address import zone_address_steps
 
 # The options of kuma.universal.dataplane an item of kuma.universal.dataplanes takes.
@@ -314,4 +315,6 @@ def ensure_dataplanes(kmod):
                                   if s.action == DELETE and s.target.key not in item_keys],
                                current_by_mesh, kmod.check_mode)
     _merge_companions(result, zones, "zone_addresses")
+    if params.get("token_keys") is not None:
+        result["token_reads"] = record_token_reads(client, [(k["mesh"], k["kid"]) for k in params["token_keys"]])
     return result

@@ -22,6 +22,7 @@ import hmac
 import json
 import re
 import time
+from types import SimpleNamespace
 
 from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError, quote_segment
 from ansible_collections.kuma.universal.plugins.module_utils._compare import parse_go_duration
@@ -157,6 +158,82 @@ def rs256_verify(signing_input, signature, n, e):
     return hmac.compare_digest(encoded, expected)
 
 
+def _der_tlv(tag, content):
+    size = len(content)
+    if size < 0x80:
+        length = bytes([size])
+    else:
+        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+def rsa_public_pem(n, e):
+    """The PEM (RSA PUBLIC KEY, PKCS#1) of the public key (n, e): what rsa_public_numbers reads back."""
+    der = _der_tlv(0x30, b"".join(_der_tlv(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big")) for v in (n, e)))
+    body = base64.b64encode(der).decode("ascii")
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN RSA PUBLIC KEY-----\n%s\n-----END RSA PUBLIC KEY-----\n" % "\n".join(lines)
+
+
+# -- the token checks' reads, recorded for the controller ----------------------------------
+# kuma.universal.dataplanes reads them beside the Dataplanes (option token_keys: the keys that signed the tokens in
+# hand); kuma.universal.dataplane_tokens then decides on the controller, with this module's own code, whether every
+# token in hand is still good, and runs on the control plane only to issue one.
+class RecordIncomplete(Exception):
+    """The recorded reads cannot answer this read for certain: the module reads the control plane."""
+
+
+def record_token_reads(client, keys):
+    """What assess_token reads for tokens signed by each (mesh, kid) of keys: {"version": the CP's version, "reads":
+    {path: answer or None (absent)}}. A signing key is recorded by its public part only (an RSA PUBLIC KEY, which
+    verifies a signature as the private key's (n, e) do); a key that cannot be read as RSA is recorded as absent,
+    which assess_token answers the same way (key_rotated)."""
+    reads = {}
+    for mesh, kid in keys:
+        key_path, revocations_path = token_key_paths(str(mesh), None if kid is None else str(kid))
+        if key_path not in reads:
+            secret = client.get(key_path)
+            reads[key_path] = None
+            if secret and secret.get("data"):
+                try:
+                    n, e = rsa_public_numbers(base64.b64decode(secret["data"]))
+                except (TokenFormatError, ValueError, IndexError, binascii.Error):
+                    pass
+                else:
+                    reads[key_path] = {"data": base64.b64encode(rsa_public_pem(n, e).encode("ascii")).decode("ascii")}
+        if revocations_path not in reads:
+            revoked = client.get(revocations_path)
+            reads[revocations_path] = {"data": revoked["data"]} if revoked and revoked.get("data") else None
+    return {"version": client.version(), "reads": reads}
+
+
+class RecordedReads:
+    """The part of the API client assess_token uses (get, version), answered from record_token_reads' record;
+    anything the record does not hold raises RecordIncomplete."""
+
+    def __init__(self, record):
+        if (not isinstance(record, dict) or not isinstance(record.get("reads"), dict)
+                or not isinstance(record.get("version"), str)):
+            raise RecordIncomplete("not a record of token reads")
+        self._reads = record["reads"]
+        self._version = record["version"]
+
+    def get(self, path):
+        if path not in self._reads:
+            raise RecordIncomplete("%s was not read" % path)
+        answer = self._reads[path]
+        if answer is not None and not (isinstance(answer, dict) and isinstance(answer.get("data"), str)):
+            raise RecordIncomplete("%s is not recorded as a secret" % path)
+        return None if answer is None else dict(answer)
+
+    def version(self):
+        return self._version
+
+    def request(self, method, path, **_kwargs):
+        raise RecordIncomplete("%s %s is not a recorded read" % (method, path))
+
+
 # -- the module's logic -------------------------------------------------------------------
 def normalise_tags(tags, errors):
     """{name: str or list} -> {name: sorted unique list of str} (the token API wants lists)."""
@@ -202,12 +279,16 @@ def assess_token(client, token, name, mesh, tags, renew_before_ns):
     exp = claims.get("exp")
     if isinstance(exp, (int, float)) and exp - time.time() <= renew_before_ns / 1e9:
         return "expiring", claims
-    kid = header.get("kid")
-    secret_name = SIGNING_KEY_PREFIX + mesh + ("-%s" % kid if kid not in (None, "") else "")
-    reason = _verify(client, "/meshes/%s/secrets/%s" % (quote_segment(mesh), quote_segment(secret_name)),
-                     signing_input, signature, "/global-secrets/%s" % quote_segment(REVOCATIONS_PREFIX + mesh),
-                     claims)
+    key_path, revocations_path = token_key_paths(mesh, header.get("kid"))
+    reason = _verify(client, key_path, signing_input, signature, revocations_path, claims)
     return reason, claims
+
+
+def token_key_paths(mesh, kid):
+    """The API paths assess_token reads for a token of mesh signed by key kid: the signing key, the revocations."""
+    secret_name = SIGNING_KEY_PREFIX + mesh + ("-%s" % kid if kid not in (None, "") else "")
+    return ("/meshes/%s/secrets/%s" % (quote_segment(mesh), quote_segment(secret_name)),
+            "/global-secrets/%s" % quote_segment(REVOCATIONS_PREFIX + mesh))
 
 
 def _verify(client, key_path, signing_input, signature, revocations_path, claims):
@@ -262,6 +343,73 @@ def ensure_token(kmod):
     if valid_for:
         body["validFor"] = valid_for
     return _issue(kmod, "/tokens/dataplane", body, reason)
+
+
+# The options of kuma.universal.dataplane_tokens (its action plugin validates a decision on the controller with them).
+TOKENS_ARGUMENT_SPEC = {
+    # A list of items (names, meshes, tags), not a secret; each item's current_token is.
+    "tokens": {"type": "list", "elements": "dict", "required": True, "no_log": False, "options": {
+        "name": {"type": "str", "required": True},
+        "mesh": {"type": "str", "default": "default"},
+        "tags": {"type": "dict"},
+        "current_token": {"type": "str", "no_log": True},
+    }},
+    "valid_for": {"type": "str"},
+    "renew_before": {"type": "str", "default": "24h"},
+    "reissue_revoked": {"type": "bool", "default": False},
+    # What kuma.universal.dataplanes read for the tokens in hand (its token_reads): used by the action plugin only.
+    "token_reads": {"type": "dict"},
+}
+
+
+def ensure_tokens(kmod):
+    """The dataplane_tokens module's run: every item decided (reads only), then the ones to issue issued."""
+    common = {"valid_for": kmod.params.get("valid_for"), "renew_before": kmod.params.get("renew_before"),
+              "reissue_revoked": kmod.params.get("reissue_revoked")}
+    items = []
+    errors = []
+    for index, item in enumerate(kmod.params["tokens"]):
+        params = dict(common, name=item["name"], mesh=item.get("mesh") or "default", tags=item.get("tags"),
+                      current_token=item.get("current_token"))
+        items.append(params)
+        if not params["name"]:
+            errors.append("tokens[%d].name: cannot be empty" % index)
+    keys = ["%s/%s" % (p["mesh"], p["name"]) for p in items]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            errors.append("tokens[%d]: %s is already given as tokens[%d]" % (index, key, keys.index(key)))
+    if errors:
+        raise KumaInputError(errors)
+    # Validate every item before any request: check mode and an empty current token never call the CP.
+    for index, params in enumerate(items):
+        try:
+            ensure_token(SimpleNamespace(params=dict(params, current_token=None), client=None, check_mode=True))
+        except KumaInputError as exc:
+            errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
+    if errors:
+        raise KumaInputError(errors)
+    # Decide every item first (reads only): a refusal (a revoked token) stops the task before any token is issued.
+    decided = []
+    for index, params in enumerate(items):
+        try:
+            decided.append(ensure_token(SimpleNamespace(params=params, client=kmod.client, check_mode=True)))
+        except KumaInputError as exc:
+            errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
+    if errors:
+        raise KumaInputError(errors)
+    results = []
+    for params, outcome in zip(items, decided):
+        if outcome["changed"] and not kmod.check_mode:
+            # Already decided: issue without deciding again (the reason is the one found above).
+            issued = ensure_token(SimpleNamespace(params=dict(params, current_token=None), client=kmod.client,
+                                                  check_mode=False))
+            outcome = dict(issued, reason=outcome["reason"])
+        entry = {"name": params["name"], "mesh": params["mesh"], "changed": outcome["changed"],
+                 "reason": outcome["reason"], "expires_at": outcome["expires_at"]}
+        if outcome["changed"]:
+            entry["token"] = outcome["token"]
+        results.append(entry)
+    return {"changed": any(r["changed"] for r in results), "tokens": results}
 
 
 def _tags_for(client, tags):

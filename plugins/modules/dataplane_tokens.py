@@ -66,6 +66,17 @@ options:
         token of any item is issued.
     type: bool
     default: false
+  token_reads:
+    description:
+      - What M(kuma.universal.dataplanes) read for the tokens in hand (its RV(kuma.universal.dataplanes#module:token_reads),
+        given the keys that signed them in O(kuma.universal.dataplanes#module:token_keys)), earlier in the same run.
+      - With it, every item is first decided on the controller, with this module's own code, against those reads - the
+        signing keys' public part, the revoked token ids, the control plane's version. When every token in hand is still
+        good, that is the result and nothing runs on the control plane (RV(decided_on) V(controller)). Otherwise (a token
+        to issue, a read the record does not hold, an item the checks refuse) the module runs as without it.
+      - Read seconds before, in the same batch. A key replaced since (a memory-store CP restarted in between) is found
+        by the proxy's own connection (the CP refuses its token) and by the next run.
+    type: dict
 notes:
   - Check mode decides every item and issues nothing; RV(tokens[].changed) says which would be issued.
 seealso:
@@ -116,77 +127,21 @@ tokens:
       description: The new token; only returned when one was issued (empty in check mode).
       type: str
       returned: when issued
+decided_on:
+  description:
+    - V(controller) when O(token_reads) answered for every item and every token in hand was good (no module run);
+      V(control_plane) when the module ran.
+  returned: always
+  type: str
+  sample: controller
 """
 
-from types import SimpleNamespace
-
-from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError, KumaModule
-from ansible_collections.kuma.universal.plugins.module_utils._token import ensure_token
-
-
-def _run(kmod):
-    common = {"valid_for": kmod.params.get("valid_for"), "renew_before": kmod.params.get("renew_before"),
-              "reissue_revoked": kmod.params.get("reissue_revoked")}
-    items = []
-    errors = []
-    for index, item in enumerate(kmod.params["tokens"]):
-        params = dict(common, name=item["name"], mesh=item.get("mesh") or "default", tags=item.get("tags"),
-                      current_token=item.get("current_token"))
-        items.append(params)
-        if not params["name"]:
-            errors.append("tokens[%d].name: cannot be empty" % index)
-    keys = ["%s/%s" % (p["mesh"], p["name"]) for p in items]
-    for index, key in enumerate(keys):
-        if key in keys[:index]:
-            errors.append("tokens[%d]: %s is already given as tokens[%d]" % (index, key, keys.index(key)))
-    if errors:
-        raise KumaInputError(errors)
-    # Validate every item before any request: check mode and an empty current token never call the CP.
-    for index, params in enumerate(items):
-        try:
-            ensure_token(SimpleNamespace(params=dict(params, current_token=None), client=None, check_mode=True))
-        except KumaInputError as exc:
-            errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
-    if errors:
-        raise KumaInputError(errors)
-    # Decide every item first (reads only): a refusal (a revoked token) stops the task before any token is issued.
-    decided = []
-    for index, params in enumerate(items):
-        try:
-            decided.append(ensure_token(SimpleNamespace(params=params, client=kmod.client, check_mode=True)))
-        except KumaInputError as exc:
-            errors.extend("tokens[%d].%s" % (index, e) for e in exc.errors)
-    if errors:
-        raise KumaInputError(errors)
-    results = []
-    for params, outcome in zip(items, decided):
-        if outcome["changed"] and not kmod.check_mode:
-            # Already decided: issue without deciding again (the reason is the one found above).
-            issued = ensure_token(SimpleNamespace(params=dict(params, current_token=None), client=kmod.client,
-                                                  check_mode=False))
-            outcome = dict(issued, reason=outcome["reason"])
-        entry = {"name": params["name"], "mesh": params["mesh"], "changed": outcome["changed"],
-                 "reason": outcome["reason"], "expires_at": outcome["expires_at"]}
-        if outcome["changed"]:
-            entry["token"] = outcome["token"]
-        results.append(entry)
-    return {"changed": any(r["changed"] for r in results), "tokens": results}
+from ansible_collections.kuma.universal.plugins.module_utils._api import KumaModule
+from ansible_collections.kuma.universal.plugins.module_utils._token import TOKENS_ARGUMENT_SPEC, ensure_tokens
 
 
 def main():
-    argument_spec = {
-        # A list of items (names, meshes, tags), not a secret; each item's current_token is.
-        "tokens": {"type": "list", "elements": "dict", "required": True, "no_log": False, "options": {
-            "name": {"type": "str", "required": True},
-            "mesh": {"type": "str", "default": "default"},
-            "tags": {"type": "dict"},
-            "current_token": {"type": "str", "no_log": True},
-        }},
-        "valid_for": {"type": "str"},
-        "renew_before": {"type": "str", "default": "24h"},
-        "reissue_revoked": {"type": "bool", "default": False},
-    }
-    KumaModule(argument_spec).run(_run)
+    KumaModule(TOKENS_ARGUMENT_SPEC).run(ensure_tokens)
 
 
 if __name__ == "__main__":

@@ -148,6 +148,24 @@ options:
             without items.
         type: list
         elements: str
+  token_keys:
+    description:
+      - The dataplane-token signing keys (mesh and key id, the C(kid) of a token's header) whose tokens are in hand -
+        each is read too, with its mesh's revoked token ids, and returned by its public part (RV(token_reads)) for
+        M(kuma.universal.dataplane_tokens) to check those tokens on the controller (its O(kuma.universal.dataplane_tokens#module:token_reads)),
+        so that tokens still good cost no module run of their own.
+      - Reads only, in check mode too. A private key never leaves the control plane's host.
+    type: list
+    elements: dict
+    suboptions:
+      mesh:
+        description: The mesh of the key.
+        type: str
+        required: true
+      kid:
+        description: The key's id (V(1) for the first key of a mesh).
+        type: str
+        required: true
 notes:
   - Check mode computes every change (and the diff) and sends no write.
   - The diff holds, per V(mesh/name), only the managed fields that change (all of them for a created or deleted entity).
@@ -262,6 +280,19 @@ zone_addresses:
   type: list
   elements: str
   sample: [default/zone-ingress-vm-1]
+token_reads:
+  description:
+    - For O(token_keys), what M(kuma.universal.dataplane_tokens) reads to decide whether a token signed by one of them is
+      still good - each signing key by its public part only (an RSA PUBLIC KEY), null when absent; the revoked token
+      ids of its mesh; the control plane's version. Give it to that module's O(kuma.universal.dataplane_tokens#module:token_reads).
+  returned: when O(token_keys) is given
+  type: dict
+  sample:
+    version: 2.14.3
+    reads:
+      "/meshes/default/secrets/dataplane-token-signing-key-default-1":
+        data: "LS0tLS1CRUdJTiBSU0EgUFVCTElDIEtFWS0tLS0t..."
+      "/global-secrets/dataplane-token-revocations-default": null
 translations:
   description: Per V(mesh/name), the legacy constructs translated to today's syntax; only items that had any.
   returned: always
@@ -288,6 +319,10 @@ def main():
         "selectors": {"type": "list", "elements": "dict", "options": {
             "labels": {"type": "dict", "required": True},
             "meshes": {"type": "list", "elements": "str"},
+        }},
+        "token_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {
+            "mesh": {"type": "str", "required": True},
+            "kid": {"type": "str", "required": True},
         }},
     }
     KumaModule(argument_spec, required_if=[("exclusive", True, ["selector", "selectors"], True)],

@@ -73,6 +73,32 @@ def test_token_groups_carry_the_tokens_in_hand_and_skip_hosts_without_proxies():
         sidecar_batches(["vm-1"], hostvars, "meshes")
 
 
+def test_the_keys_of_the_tokens_in_hand_are_read_with_the_dataplanes_and_given_to_the_token_groups():
+    from ansible_collections.kuma.universal.tests.unit.plugins.module_utils.test_token import make_token
+    hostvars = {"vm-1": host("vm-1", [WEB, PAY], tokens={"web-vm-1-0": make_token(kid="1"), "web-vm-1-1": "garbage",
+                                                         "pay-vm-1-0": make_token(kid="3")}),
+                "vm-2": host("vm-2", [WEB], tokens={"web-vm-2-0": make_token(kid="2")}),
+                "vm-3": host("vm-3", [WEB], cp="cp-2", tokens={"web-vm-3-0": make_token(kid="1")})}
+    groups = sidecar_batches(["vm-1", "vm-2", "vm-3"], hostvars)
+    # A malformed token has no key to read: dataplane_tokens replaces it on the control plane.
+    assert [g["token_keys"] for g in groups] == [
+        [{"mesh": "default", "kid": "1"}, {"mesh": "default", "kid": "2"}, {"mesh": "payments", "kid": "3"}],
+        [{"mesh": "default", "kid": "1"}]]
+    reads = {"version": "2.14.3", "reads": {"/meshes/default/secrets/dataplane-token-signing-key-default-1": None}}
+    more = {"version": "2.14.3", "reads": {"/global-secrets/dataplane-token-revocations-default": None}}
+    registered = {"results": [{"item": dict(groups[0], dataplanes=[]), "token_reads": reads},
+                              {"item": {"control_plane_host": "cp", "api_url": "http://127.0.0.1:5681"}, "token_reads": more},
+                              {"item": groups[1], "skipped": True}]}
+    tokens = sidecar_batches(["vm-1", "vm-2", "vm-3"], hostvars, "tokens", registered)
+    # Both registrations on cp merged; cp-2's registration read nothing: its group has no token_reads.
+    assert tokens[0]["token_reads"] == {"version": "2.14.3", "reads": dict(reads["reads"], **more["reads"])}
+    assert "token_reads" not in tokens[1]
+    assert "token_reads" not in sidecar_batches(["vm-1"], hostvars, "tokens")[0]
+    # Registrations against CPs of other versions (a CP upgraded in between) are not merged.
+    registered["results"][1]["token_reads"] = dict(more, version="3.0.0")
+    assert "token_reads" not in sidecar_batches(["vm-1"], hostvars, "tokens", registered)[0]
+
+
 def test_each_host_reads_its_own_part_of_the_results():
     vm1 = sidecar_plan([WEB], "vm-1", address="10.0.0.2")["instances"]
     vm2 = sidecar_plan([WEB, PAY], "vm-2", address="10.0.0.3")["instances"]

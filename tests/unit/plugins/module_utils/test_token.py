@@ -11,7 +11,8 @@ import time
 import pytest
 
 from ansible_collections.kuma.universal.plugins.module_utils._token import (
-    assess_token, assess_zone_token, decode_jwt, normalise_tags, rs256_verify, rsa_public_numbers,
+    RecordedReads, RecordIncomplete, assess_token, assess_zone_token, decode_jwt, normalise_tags, record_token_reads,
+    rs256_verify, rsa_public_numbers, rsa_public_pem,
 )
 
 crypto = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -101,6 +102,67 @@ def test_valid_token_is_kept():
 ])
 def test_token_is_reissued_with_a_reason(token, secrets, reason):
     assert assess_token(secrets, token, "redis-1", "default", TAGS, 24 * 3600 * 10 ** 9)[0] == reason
+
+
+class VersionedSecrets(Secrets):
+    def version(self):
+        return "2.14.3"
+
+
+def test_public_pem_reads_back_as_the_same_numbers():
+    for key in (KEY, OTHER_KEY):
+        numbers = key.public_key().public_numbers()
+        assert rsa_public_numbers(rsa_public_pem(numbers.n, numbers.e).encode()) == (numbers.n, numbers.e)
+        # The same bytes as a real PKCS#1 public key.
+        assert rsa_public_pem(numbers.n, numbers.e).encode() == key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.PKCS1)
+
+
+# The record of the reads answers assess_token exactly as the control plane's API does, in every case the API's own
+# test above covers, and never holds the private key.
+@pytest.mark.parametrize("token, secrets", [
+    (make_token(), VersionedSecrets()),
+    (make_token(Name="redis-2"), VersionedSecrets()),
+    (make_token(exp=int(time.time()) + 3600), VersionedSecrets()),
+    (make_token(), VersionedSecrets(key=None)),
+    (make_token(), VersionedSecrets(key=OTHER_KEY)),
+    (make_token(), VersionedSecrets(revoked=["x", "id-1"])),
+    (make_token(), VersionedSecrets(revoked=["x"])),
+    ("not-a-token", VersionedSecrets()),
+])
+def test_recorded_reads_decide_as_the_api_does(token, secrets):
+    record = record_token_reads(secrets, [("default", "1")])
+    assert record["version"] == "2.14.3"
+    assert pem(KEY).decode() not in str(record) and pem(OTHER_KEY).decode() not in str(record)
+    assert base64.b64encode(pem(KEY)).decode() not in str(record)
+    renew = 24 * 3600 * 10 ** 9
+    assert (assess_token(RecordedReads(record), token, "redis-1", "default", TAGS, renew)
+            == assess_token(secrets, token, "redis-1", "default", TAGS, renew))
+
+
+def test_a_read_the_record_does_not_hold_is_never_guessed():
+    record = record_token_reads(VersionedSecrets(), [("default", "1")])
+    with pytest.raises(RecordIncomplete):
+        assess_token(RecordedReads(record), make_token(kid="2"), "redis-1", "default", TAGS, 0)
+    with pytest.raises(RecordIncomplete):
+        RecordedReads(record).request("POST", "/tokens/dataplane")
+    for bad in (None, [], {"reads": {}}, {"version": "2.14.3", "reads": []}):
+        with pytest.raises(RecordIncomplete):
+            RecordedReads(bad)
+    forged = {"version": "2.14.3", "reads": {"/meshes/default/secrets/dataplane-token-signing-key-default-1": "x"}}
+    with pytest.raises(RecordIncomplete):
+        RecordedReads(forged).get("/meshes/default/secrets/dataplane-token-signing-key-default-1")
+
+
+def test_a_key_that_is_not_rsa_is_recorded_as_absent():
+    class Broken(VersionedSecrets):
+        def get(self, path):
+            if "signing-key" in path:
+                return {"data": base64.b64encode(b"garbage").decode()}
+            return None
+    record = record_token_reads(Broken(), [("default", "1"), ("default", "1")])
+    assert record["reads"] == {"/meshes/default/secrets/dataplane-token-signing-key-default-1": None,
+                               "/global-secrets/dataplane-token-revocations-default": None}
 
 
 def test_claims_are_checked_before_any_request():
