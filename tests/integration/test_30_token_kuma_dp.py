@@ -142,3 +142,46 @@ def test_token_accepted_by_kuma_dp_and_renewed_after_cp_restart(own_cp, tmp_path
         raise AssertionError("kuma-dp did not come online with the re-issued token:\n" + dp.output())
     again = ansible.run("dataplane_token", dict(token_args, current_token=rotated["token"]))
     assert again["changed"] is False and again["reason"] == "valid"
+
+
+def test_tokens_in_hand_are_checked_on_the_controller_against_the_keys_the_registration_read(own_cp, tmp_path):
+    """Issue 23: kuma.universal.dataplanes reads the signing key of the tokens in hand (token_keys) by its public part,
+    and dataplane_tokens decides on the controller against that read (token_reads): a good token costs no module
+    run; after a memory-store restart (a new key under the same name) the same read says key_rotated and the module
+    issues a new token."""
+    import base64
+    import json
+
+    cp = own_cp
+    ansible = Ansible(cp, tmp_path)
+    item = {"name": "web-1", "address": "127.0.0.1",
+            "inbound": [{"port": free_port(), "service_port": free_port(), "service_address": "127.0.0.1", "tags": TAGS}]}
+    token_item = {"name": "web-1", "tags": {"kuma.io/service": ["web"]}}
+    registered = ansible.run("dataplanes", {"dataplanes": [item]})
+    assert registered["created"] == ["default/web-1"], registered.get("msg")
+    issued = ansible.run("dataplane_tokens", {"tokens": [token_item]})
+    assert issued["changed"] is True and issued["decided_on"] == "control_plane", issued.get("msg")
+    token = issued["tokens"][0]["token"]
+    kid = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==").decode())["kid"]
+
+    def read_keys(created):
+        result = ansible.run("dataplanes", {"dataplanes": [item], "token_keys": [{"mesh": "default", "kid": kid}]})
+        assert not result.get("failed") and result["created"] == created, result.get("msg")
+        return result["token_reads"]
+
+    reads = read_keys([])
+    secret = cp.get("/meshes/default/secrets/dataplane-token-signing-key-default-%s" % kid)["data"]
+    private = base64.b64decode(secret).decode()
+    assert "PRIVATE KEY" in private
+    assert secret not in json.dumps(reads) and private not in json.dumps(reads)  # only the public part left the CP
+    assert reads["version"] == registered["kuma_version"]
+    kept = ansible.run("dataplane_tokens", {"tokens": [dict(token_item, current_token=token)], "token_reads": reads})
+    assert kept["changed"] is False and kept["decided_on"] == "controller", kept.get("msg")
+    assert kept["tokens"][0]["reason"] == "valid" and token not in json.dumps(kept)
+
+    cp.restart()  # memory store: a new signing key under the same name
+    cp.ensure_mesh("default")
+    reads = read_keys(["default/web-1"])  # registers web-1 again, reads the new key
+    renewed = ansible.run("dataplane_tokens", {"tokens": [dict(token_item, current_token=token)], "token_reads": reads})
+    assert renewed["changed"] is True and renewed["decided_on"] == "control_plane", renewed.get("msg")
+    assert renewed["tokens"][0]["reason"] == "key_rotated" and renewed["tokens"][0]["token"] != token
