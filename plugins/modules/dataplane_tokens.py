@@ -75,7 +75,8 @@ options:
         good, that is the result and nothing runs on the control plane (RV(decided_on) V(controller)). Otherwise (a token
         to issue, a read the record does not hold, an item the checks refuse) the module runs as without it.
       - Read seconds before, in the same batch. A key replaced since (a memory-store CP restarted in between) is found
-        by the proxy's own connection (the CP refuses its token) and by the next run.
+        by the proxy's own connection (the CP refuses its token) and by the next run. Decided there, a token's expiry
+        (O(renew_before)) is judged by the controller's clock.
     type: dict
 notes:
   - Check mode decides every item and issues nothing; RV(tokens[].changed) says which would be issued.
