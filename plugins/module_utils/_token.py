@@ -358,7 +358,8 @@ TOKENS_ARGUMENT_SPEC = {
     "renew_before": {"type": "str", "default": "24h"},
     "reissue_revoked": {"type": "bool", "default": False},
     # What kuma.universal.dataplanes read for the tokens in hand (its token_reads): used by the action plugin only.
-    "token_reads": {"type": "dict"},
+    # Not a secret: the signing keys' public part and the revoked token ids.
+    "token_reads": {"type": "dict", "no_log": False},
 }
 
 
