@@ -19,6 +19,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -147,6 +148,7 @@ RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 
 
 EXTRA_ENV: dict = {}
+SAMPLES = 1  # --samples
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
@@ -352,6 +354,16 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
             row["online_after_first"] = online_count(f"{PREFIX}-cp")
             row["rerun"] = playbook(inv, deploy, logs / f"{tag}-rerun.log", timeout)
             row["baseline_after"] = playbook(inv, ping, logs / f"{tag}-ping2.log", timeout)
+            # --samples N: N re-runs, each followed by a ping play (interleaved: load drifts both alike); the cell's
+            # re-run is the median one, its baseline the median of every ping play.
+            reruns, pings = [row["rerun"]], [row["baseline_before"], row["baseline_after"]]
+            for i in range(2, SAMPLES + 1):
+                reruns.append(playbook(inv, deploy, logs / f"{tag}-rerun{i}.log", timeout))
+                pings.append(playbook(inv, ping, logs / f"{tag}-ping{i + 1}.log", timeout))
+            if SAMPLES > 1:
+                row["rerun_samples_s"] = [r["seconds"] for r in reruns]
+                row["ping_samples_s"] = [p["seconds"] for p in pings]
+                row["rerun"] = sorted(reruns, key=lambda r: r["seconds"])[len(reruns) // 2]
             # The same re-run and ping at other fork counts (issue 23: the default 10 and 32).
             for forks in RERUN_FORKS:
                 EXTRA_ENV["ANSIBLE_FORKS"] = str(forks)
@@ -368,7 +380,8 @@ def cell(img: str, kuma_archive: str, n_hosts: int, replicas: int, logs: Path, e
                         f"{PREFIX}-cp", hosts[0], f"bench-{hosts[0]}-0", UNIT_SAMPLES)
                 except (subprocess.SubprocessError, ValueError, AssertionError) as exc:
                     row["unit_start_error"] = repr(exc)[:1000]
-            base = (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2
+            base = (statistics.median(row["ping_samples_s"]) if SAMPLES > 1
+                    else (row["baseline_before"]["seconds"] + row["baseline_after"]["seconds"]) / 2)
             row["baseline_s"] = base
             row["rerun_over_baseline"] = row["rerun"]["seconds"] / base
             row["first_over_baseline"] = row["first"]["seconds"] / base
@@ -405,6 +418,8 @@ def main() -> None:
     ap.add_argument("--rerun-forks", default="",
                     help="comma list of fork counts: each cell also re-runs (and pings) with ANSIBLE_FORKS set to each")
     ap.add_argument("--label", default="rollout")
+    ap.add_argument("--samples", type=int, default=1,
+                    help="no-op re-runs per cell, each followed by a ping play: the median re-run against the median ping")
     args = ap.parse_args()
     if args.cells:
         cells = [tuple(map(int, c.split(":"))) for c in args.cells.split(",")]
@@ -412,8 +427,9 @@ def main() -> None:
         cells = [(h, r) for h in map(int, args.hosts.split(",")) for r in map(int, args.replicas.split(","))]
     extra = json.loads(args.extra_vars)
     EXTRA_ENV.update(json.loads(args.env))
-    global UNIT_SAMPLES, TREE
+    global UNIT_SAMPLES, TREE, SAMPLES
     UNIT_SAMPLES = args.unit_samples
+    SAMPLES = max(1, args.samples)
     RERUN_FORKS.extend(int(f) for f in args.rerun_forks.split(",") if f)
     before_tree = Path(args.before_tree).resolve() if args.before_tree else None
 

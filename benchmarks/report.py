@@ -338,8 +338,10 @@ def current_section(reg: dict | None, ro: dict | None, dp: dict | None, out: lis
             b = c.get("before", {})
             before = (f"; the older tree before the change: {b['rerun']['seconds']:.1f} s, "
                       f"{b['rerun_over_baseline']:.1f}x" if "rerun" in b else "")
+            samples = (f" (median of {len(c['rerun_samples_s'])} re-runs and {len(c['ping_samples_s'])} ping plays, "
+                       f"interleaved)" if "rerun_samples_s" in c else "")
             out.append(f"| deploy-mesh no-op re-run, {c['hosts']} host(s) x {c['replicas']} replica(s) | "
-                       f"{c['rerun']['seconds']:.1f} s | ping play on the same hosts {c['baseline_s']:.2f} s{before} | "
+                       f"{c['rerun']['seconds']:.1f} s{samples} | ping play on the same hosts {c['baseline_s']:.2f} s{before} | "
                        f"{c['rerun_over_baseline']:.1f}x |")
         for c in [c for c in ro["cells"] if "rerun" in c]:
             out.append(f"| deploy-mesh first run, {c['hosts']} x {c['replicas']} | {c['first']['seconds']:.1f} s | "
