@@ -13,14 +13,12 @@ import time
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
-from ansible.utils.display import Display
 
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_checks import ARGUMENT_SPEC
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import SnapshotFs, SnapshotIncomplete
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_host import Host, run_step
 from ansible_collections.kuma.universal.plugins.plugin_utils._module_action import ModuleAction
 
-display = Display()
 MODULE = "kuma.universal.dataplane_proxies"
 SNAPSHOT_OPTIONS = ("snapshot", "snapshot_max_age")
 PATH_OPTIONS = ("config_dir", "tokens_dir", "work_root", "unit_path", "edge_unit_path")
@@ -90,19 +88,13 @@ class ActionModule(ModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        if args.get("step") == "read" and args.get("snapshot"):
-            try:
-                result.update(read_snapshot(args, bool(self._task.diff)))
-                result["read_from"] = "snapshot"
-                return result
-            except SnapshotIncomplete as exc:
-                display.vv("dataplane_proxies: the snapshot is set aside, the host is read: %s" % exc,
-                           host=task_vars.get("inventory_hostname") if task_vars else None)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                # A snapshot this code cannot read (a bug, or one taken by another version of the collection): the
-                # host's own read is the answer. Named by its type only: the snapshot holds secrets.
-                display.warning("dataplane_proxies: the snapshot could not be read (%s), the host is read instead"
-                                % type(exc).__name__)
+        # A snapshot this code cannot read (a bug, or one taken by another version of the collection): the host's own
+        # read is the answer.
+        if args.get("step") == "read" and args.get("snapshot") and self.answer_here(
+                result, ("read_from", "snapshot"), lambda: read_snapshot(args, bool(self._task.diff)), SnapshotIncomplete,
+                task_vars, "dataplane_proxies: the snapshot is set aside, the host is read: %s",
+                "dataplane_proxies: the snapshot could not be read (%s), the host is read instead"):
+            return result
         for name in SNAPSHOT_OPTIONS:
             args.pop(name, None)
         # (The snapshot's read above is synchronous even for an async task: there is no module to wait for.)

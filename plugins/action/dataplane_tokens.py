@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
-from ansible.utils.display import Display
 
 from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._token import (
@@ -20,7 +19,6 @@ from ansible_collections.kuma.universal.plugins.module_utils._token import (
 )
 from ansible_collections.kuma.universal.plugins.plugin_utils._module_action import ModuleAction
 
-display = Display()
 MODULE = "kuma.universal.dataplane_tokens"
 
 
@@ -50,19 +48,12 @@ class ActionModule(ModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        if args.get("token_reads"):
-            try:
-                result.update(decide_on_controller(args))
-                result["decided_on"] = "controller"
-                return result
-            except RecordIncomplete as exc:
-                display.vv("dataplane_tokens: decided on the control plane: %s" % exc,
-                           host=task_vars.get("inventory_hostname") if task_vars else None)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                # Reads this code cannot use (a bug, or another version of the collection): the module decides. Named
-                # by its type only: the items hold the tokens in hand.
-                display.warning("dataplane_tokens: the recorded reads could not be used (%s), the control plane decides"
-                                % type(exc).__name__)
+        # Reads this code cannot use (a bug, or another version of the collection): the module decides.
+        if args.get("token_reads") and self.answer_here(
+                result, ("decided_on", "controller"), lambda: decide_on_controller(args), RecordIncomplete, task_vars,
+                "dataplane_tokens: decided on the control plane: %s",
+                "dataplane_tokens: the recorded reads could not be used (%s), the control plane decides"):
+            return result
         args.pop("token_reads", None)
         result.update(self.run_module(MODULE, args, task_vars))
         result["decided_on"] = "control_plane"

@@ -6,6 +6,9 @@ and async included. Not a public interface."""
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
 
 
 class ModuleAction(ActionBase):
@@ -21,3 +24,19 @@ class ModuleAction(ActionBase):
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    def answer_here(self, result, mark, answer, incomplete, task_vars, set_aside, unusable):
+        """Whether answer(), run in the controller, answered: then result holds it, and mark (key, value) says so. Not
+        when answer raised incomplete (the controller cannot answer for certain; set_aside % the reason, shown at -vv)
+        or failed (unusable % the error's type, a warning: never its text, the task's arguments may hold secrets); the
+        caller then runs the module."""
+        try:
+            result.update(answer())
+        except incomplete as exc:
+            display.vv(set_aside % exc, host=task_vars.get("inventory_hostname") if task_vars else None)
+            return False
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            display.warning(unusable % type(exc).__name__)
+            return False
+        result[mark[0]] = mark[1]
+        return True

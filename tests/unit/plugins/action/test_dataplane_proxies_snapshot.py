@@ -186,36 +186,20 @@ def test_the_snapshot_of_install_probe_carries_the_proxies_files_only(tmp_path):
     assert keep("/etc/systemd/system/kuma-dp@.service")
 
 
-def test_the_action_reads_the_host_when_the_snapshot_cannot_answer(host, capsys, monkeypatch):
+def test_the_action_reads_the_host_when_the_snapshot_cannot_answer(host, capsys, action_run):
     """The action plugin: a snapshot it can read answers without a module run; one it sets aside (too old) or
     cannot read at all (malformed) leaves the read to the module, with the snapshot's options not sent."""
-    from ansible.plugins.action import ActionBase
-
     from ansible_collections.kuma.universal.plugins.action import dataplane_proxies as action
 
     proxies = [{k: v for k, v in p.items() if k != "token"} for p in TWO]
     converged(host, capsys)
     host["loaded"].update({"redis-0", "redis-1"})
     options = dict(args(host, proxies), step="read")
-    sent = []
-
-    class Task:
-        def __init__(self, task_args):
-            self.args, self.diff, self.async_val, self.check_mode = task_args, False, 0, True
-
-    plugin = action.ActionModule.__new__(action.ActionModule)
-    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
-    monkeypatch.setattr(plugin, "_execute_module", lambda module_name, module_args, task_vars, wrap_async: (
-        sent.append(module_args) or {"changed": False, "converged": True}), raising=False)
-    monkeypatch.setattr(plugin, "_remove_tmp_path", lambda path: None, raising=False)
-    plugin._connection = type("Connection", (), {"has_native_async": False, "_shell": type("Shell", (), {"tmpdir": None})})()
-    warned = []
-    monkeypatch.setattr(action.display, "warning", warned.append)
+    run, sent, warned = action_run(action, {"changed": False, "converged": True}, check_mode=True)
     snap = snapshot(host, options)
     for given, read_from in ((snap, "snapshot"), (dict(snap, read_at=time.time() - 301), "host"),
                              (dict(snap, entries={host["config"]: 5}), "host")):
-        plugin._task = Task(dict(options, snapshot=given))
-        result = plugin.run(task_vars={"inventory_hostname": "h1"})
+        result = run(dict(options, snapshot=given))
         assert result["read_from"] == read_from and result["converged"] is True
     assert len(sent) == 2 and not any(k in a for a in sent for k in ("snapshot", "snapshot_max_age"))
     assert warned == ["dataplane_proxies: the snapshot could not be read (TypeError), the host is read instead"]

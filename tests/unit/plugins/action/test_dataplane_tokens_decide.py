@@ -73,37 +73,20 @@ def test_options_the_module_would_refuse_are_left_to_it():
             decide_on_controller(dict({"token_reads": record}, **bad))
 
 
-def test_the_action_runs_the_module_only_when_the_controller_cannot_decide(monkeypatch):
-    from ansible.plugins.action import ActionBase
-
+def test_the_action_runs_the_module_only_when_the_controller_cannot_decide(action_run, monkeypatch):
     from ansible_collections.kuma.universal.plugins.action import dataplane_tokens as action
 
-    sent = []
-
-    class Task:
-        def __init__(self, task_args):
-            self.args, self.diff, self.async_val, self.check_mode = task_args, False, 0, False
-
-    plugin = action.ActionModule.__new__(action.ActionModule)
-    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
-    monkeypatch.setattr(plugin, "_execute_module", lambda module_name, module_args, task_vars, wrap_async: (
-        sent.append(module_args) or {"changed": True, "tokens": []}), raising=False)
-    monkeypatch.setattr(plugin, "_remove_tmp_path", lambda path: None, raising=False)
-    plugin._connection = type("Connection", (), {"has_native_async": False, "_shell": type("Shell", (), {"tmpdir": None})})()
-    warned = []
-    monkeypatch.setattr(action.display, "warning", warned.append)
+    run, sent, warned = action_run(action, {"changed": True, "tokens": []})
     good = record_token_reads(Api(), [("default", "1")])
     rotated = record_token_reads(Api(key=OTHER_KEY), [("default", "1")])
     for reads, decided_on in ((good, "controller"), (rotated, "control_plane"), (None, "control_plane")):
         task_args = {"tokens": items(make_token())}
         if reads is not None:
             task_args["token_reads"] = reads
-        plugin._task = Task(task_args)
-        assert plugin.run(task_vars={"inventory_hostname": "h1"})["decided_on"] == decided_on
+        assert run(task_args)["decided_on"] == decided_on
     assert warned == []
     # A failure of this code (a bug): the module decides, and the warning names the error's type only.
     monkeypatch.setattr(action, "ensure_tokens", lambda kmod: 1 / 0)
-    plugin._task = Task({"tokens": items(make_token()), "token_reads": good})
-    assert plugin.run(task_vars={"inventory_hostname": "h1"})["decided_on"] == "control_plane"
+    assert run({"tokens": items(make_token()), "token_reads": good})["decided_on"] == "control_plane"
     assert len(sent) == 3 and not any("token_reads" in a for a in sent)
     assert warned == ["dataplane_tokens: the recorded reads could not be used (ZeroDivisionError), the control plane decides"]
