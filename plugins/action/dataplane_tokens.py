@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.kuma.universal.plugins.module_utils._connection import connection_argument_spec
 from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 from ansible_collections.kuma.universal.plugins.module_utils._token import (
     TOKENS_ARGUMENT_SPEC, RecordedReads, RecordIncomplete, ensure_tokens,
@@ -25,8 +26,8 @@ MODULE = "kuma.universal.dataplane_tokens"
 def decide_on_controller(args):
     """The module's result for args when token_reads shows every token in hand still good; RecordIncomplete when
     it does not (one to issue, or anything the record cannot answer for certain)."""
-    own = {k: v for k, v in args.items() if k in TOKENS_ARGUMENT_SPEC}
-    validated = ArgumentSpecValidator(TOKENS_ARGUMENT_SPEC).validate(own)
+    # Every option, as the module validates them (its connection options too, though nothing is called here).
+    validated = ArgumentSpecValidator(dict(connection_argument_spec(), **TOKENS_ARGUMENT_SPEC)).validate(args)
     if validated.error_messages:
         raise RecordIncomplete("invalid options")  # the module says so, in its own words
     params = validated.validated_parameters

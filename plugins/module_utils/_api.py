@@ -13,8 +13,11 @@ import time
 import traceback
 from urllib.parse import parse_qs, urlsplit
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.kuma.universal.plugins.module_utils._connection import (
+    DEFAULT_API_URL, DEFAULT_TIMEOUT, connection_argument_spec,
+)
 from ansible_collections.kuma.universal.plugins.module_utils._errors import KumaInputError
 
 try:
@@ -27,8 +30,6 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
-DEFAULT_API_URL = "http://127.0.0.1:5681"
-DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 # 409: concurrent update of the same entity; 5xx: the CP restarting or its store busy.
@@ -264,17 +265,6 @@ def _unreachable_reason(exc, timeout):
 def _safe_text(exc):
     """An exception's text; it holds the URL, never the headers (so never the token)."""
     return str(exc)[:500]
-
-
-def connection_argument_spec():
-    """Connection options shared by every module (doc fragment kuma.universal.connection)."""
-    return {
-        "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_fallback, ["KUMA_API_URL"])},
-        "api_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["KUMA_API_TOKEN"])},
-        "ca_path": {"type": "path", "fallback": (env_fallback, ["KUMA_CA_PATH"])},
-        "validate_certs": {"type": "bool", "default": True},
-        "timeout": {"type": "int", "default": DEFAULT_TIMEOUT},
-    }
 
 
 class KumaModule:

@@ -29,7 +29,9 @@ class ModuleAction(ActionBase):
         """Whether answer(), run in the controller, answered: then result holds it, and mark (key, value) says so. Not
         when answer raised incomplete (the controller cannot answer for certain; set_aside % the reason, shown at -vv)
         or failed (unusable % the error's type, a warning: never its text, the task's arguments may hold secrets); the
-        caller then runs the module."""
+        caller then runs the module. Never for an async task: Ansible waits for a job of the module's run."""
+        if self._task.async_val:
+            return False
         try:
             result.update(answer())
         except incomplete as exc:

@@ -138,3 +138,14 @@ def test_an_unknown_ca_roll_step_is_refused_naming_the_choices(tmp_path):
                             extra={"control_plane_pki_ca_roll": "begin"})
     assert rc != 0
     assert "control_plane_pki_ca_roll" in out and "start, finish" in out, out[-3000:]
+
+
+def test_the_first_failing_check_is_named_and_the_later_ones_are_not_worked_out(tmp_path):
+    # One task checks every setting in order: the store is refused first; the Kuma 3 mtls check after it, whose
+    # filter refuses a vault backend, is not worked out (it would hide the store's message).
+    mesh = {"name": "default", "mtls": {"enabledBackend": "v", "backends": [{"name": "v", "type": "vault"}]}}
+    cp = {"control_plane_store_type": "", "kuma_version": "3.0.0", "control_plane_meshes": [mesh]}
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp=cp)}})
+    assert rc != 0 and out.startswith('cp: control_plane_store_type is not set ("")'), out[-3000:]
+    rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp=dict(cp, control_plane_store_type="memory"))}})
+    assert rc != 0 and "only a builtin CA is carried over to Kuma 3" in out, out[-3000:]

@@ -12,7 +12,8 @@ import pytest
 
 @pytest.fixture
 def action_run(monkeypatch):
-    """action_run(action_module, module_result, check_mode) -> (run(task_args) -> result, module args sent, warnings)."""
+    """action_run(action_module, module_result, check_mode) -> (run(task_args, async_val=0) -> result, module args
+    sent, warnings)."""
     from ansible.plugins.action import ActionBase
 
     from ansible_collections.kuma.universal.plugins.plugin_utils import _module_action
@@ -27,8 +28,8 @@ def action_run(monkeypatch):
         plugin._connection = SimpleNamespace(has_native_async=False, _shell=SimpleNamespace(tmpdir=None))
         monkeypatch.setattr(_module_action.display, "warning", warned.append)
 
-        def run(task_args):
-            plugin._task = SimpleNamespace(args=task_args, diff=False, async_val=0, check_mode=check_mode)
+        def run(task_args, async_val=0):
+            plugin._task = SimpleNamespace(args=task_args, diff=False, async_val=async_val, check_mode=check_mode)
             return plugin.run(task_vars={"inventory_hostname": "h1"})
         return run, sent, warned
     return make

@@ -68,7 +68,10 @@ def test_anything_but_good_tokens_is_left_to_the_module(api, tokens, why):
 def test_options_the_module_would_refuse_are_left_to_it():
     record = record_token_reads(Api(), [("default", "1")])
     for bad in ({"tokens": "x"}, {"tokens": items(make_token()), "renew_before": ["x"]},
-                {"tokens": items(make_token()), "token_reads": "x"}):
+                {"tokens": items(make_token()), "token_reads": "x"},
+                # A misspelled option, and connection options the module would refuse.
+                {"tokens": items(make_token()), "renew_befor": "9999h"},
+                {"tokens": items(make_token()), "validate_certs": "notabool"}, {"tokens": items(make_token()), "timeout": "x"}):
         with pytest.raises(RecordIncomplete):
             decide_on_controller(dict({"token_reads": record}, **bad))
 
@@ -88,5 +91,7 @@ def test_the_action_runs_the_module_only_when_the_controller_cannot_decide(actio
     # A failure of this code (a bug): the module decides, and the warning names the error's type only.
     monkeypatch.setattr(action, "ensure_tokens", lambda kmod: 1 / 0)
     assert run({"tokens": items(make_token()), "token_reads": good})["decided_on"] == "control_plane"
-    assert len(sent) == 3 and not any("token_reads" in a for a in sent)
+    # An async task: Ansible waits for the module's job, so the module runs.
+    assert run({"tokens": items(make_token()), "token_reads": good}, async_val=30)["decided_on"] == "control_plane"
+    assert len(sent) == 4 and not any("token_reads" in a for a in sent)
     assert warned == ["dataplane_tokens: the recorded reads could not be used (ZeroDivisionError), the control plane decides"]
