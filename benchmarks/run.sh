@@ -8,6 +8,7 @@
 #                               1,2,4,8 hosts x 1,3,6 replicas
 #   BENCH_ONLY=register,fleet_register,dataplane,rollout,rollout_ship   run a subset (the report uses what is there)
 #   BENCH_ROLLOUT_CELLS="H:R,..."           an explicit rollout grid
+#   BENCH_SAMPLES=N (default 3)             no-op re-runs per rollout cell, each followed by a ping play (medians)
 #   BENCH_ARCHIVE=<what>                    first move the current JSON of the stages that will run
 #                                           into results/history/<date>-<what>/ (with a copy of
 #                                           results.md, bench.png and MODE as they were)
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 MODE="${BENCH_MODE:-quick}"
+SAMPLES="${BENCH_SAMPLES:-3}"
 ONLY="${BENCH_ONLY:-register,imports,fleet_register,dataplane,rollout,rollout_fleet,rollout_ship}"
 PY=.venv/bin/python
 RES=benchmarks/results
@@ -84,9 +86,9 @@ else
 fi
 stage dataplane bench_dp.py "${dp_args[@]}"
 if [ -n "$roll_cells" ]; then
-  stage rollout bench_rollout.py --cells "$roll_cells" --unit-samples 5
+  stage rollout bench_rollout.py --cells "$roll_cells" --unit-samples 5 --samples "$SAMPLES"
 else
-  stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5
+  stage rollout bench_rollout.py --hosts 1,2,4,8 --replicas 1,3,6 --unit-samples 5 --samples "$SAMPLES"
 fi
 
 # An older commit's tree beside this one, as bench_rollout.py --before-tree takes it (its collection linked in).
@@ -110,6 +112,7 @@ case ",$ONLY," in
     fi
     BENCH_BEFORE_COMMIT="${FLEET_BEFORE:-}" \
       stage rollout_fleet bench_rollout.py --label rollout_fleet --cells "${FLEET_CELLS:-32:1,8:6}" --rerun-forks 32 \
+      --samples "$SAMPLES" \
       "${fleet_args[@]}"
     if [ -n "${fleet_before_dir:-}" ]; then rm -rf "$fleet_before_dir"; fi
     ;;
