@@ -65,14 +65,14 @@ def sidecar_batches(batch, hostvars, what="dataplanes", registered=None):
         raise AnsibleFilterError("kuma.universal.sidecar_batches: what must be one of %s, got %r"
                                  % (", ".join(WHATS), what))
     groups = {}
+    signing_keys = {}  # group key -> {(mesh, kid)} of the tokens in hand of its hosts
     services = None  # the services of every planned host by zone (multizone on Kuma 3), read once
     for host, instances, read, settings in _hosts(batch, hostvars):
         base = {"control_plane_host": str(settings["control_plane_host"]), "api_url": str(settings["api_url"])}
         if what == "dataplanes":
             prune = boolean(settings["prune"], strict=False)
             key = (base["control_plane_host"], base["api_url"], prune)
-            group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[],
-                                                token_keys=[]))
+            group = groups.setdefault(key, dict(base, hosts=[], exclusive=prune, dataplanes=[], selectors=[]))
             group["hosts"].append(host)
             dataplanes = sidecar_dataplanes(instances)
             zone = _get(plan_of(hostvars, host), "zone", "")
@@ -81,7 +81,7 @@ def sidecar_batches(batch, hostvars, what="dataplanes", registered=None):
                     services = zone_services([plan_of(hostvars, h) for h in hostvars])
                 dataplanes = cross_zone_outbounds(dataplanes, zone, services)
             group["dataplanes"].extend(dataplanes)
-            group["token_keys"] = _token_keys(group["token_keys"], instances, _get(read, "tokens", {}))
+            signing_keys.setdefault(key, set()).update(_token_keys(instances, _get(read, "tokens", {})))
             if prune:
                 meshes = sorted({i["mesh"] for i in instances} | set(_get(read, "pruned_meshes", [])))
                 group["selectors"].extend({"labels": labels, "meshes": meshes}
@@ -94,6 +94,8 @@ def sidecar_batches(batch, hostvars, what="dataplanes", registered=None):
                                                 tokens=[]))
             group["hosts"].append(host)
             group["tokens"].extend(sidecar_tokens(instances, _get(read, "tokens", {})))
+    for key, found in signing_keys.items():
+        groups[key]["token_keys"] = [{"mesh": mesh, "kid": kid} for mesh, kid in sorted(found)]
     if what == "tokens" and registered is not None:
         for group in groups.values():
             reads = _token_reads(registered, group["control_plane_host"], group["api_url"])
@@ -102,9 +104,9 @@ def sidecar_batches(batch, hostvars, what="dataplanes", registered=None):
     return list(groups.values())
 
 
-def _token_keys(keys, instances, tokens):
-    """keys plus the signing keys (mesh, kid) of the tokens in hand of instances, sorted, each once."""
-    found = {(k["mesh"], k["kid"]) for k in keys}
+def _token_keys(instances, tokens):
+    """The signing keys (mesh, kid) of the tokens in hand of instances."""
+    found = set()
     for inst in instances:
         token = (tokens or {}).get(inst["name"])
         if not token:
@@ -115,7 +117,7 @@ def _token_keys(keys, instances, tokens):
             continue  # malformed: dataplane_tokens replaces it, on the control plane
         if kid not in (None, ""):
             found.add((str(inst["mesh"]), str(kid)))
-    return [{"mesh": mesh, "kid": kid} for mesh, kid in sorted(found)]
+    return found
 
 
 def _token_reads(registered, control_plane_host, api_url):
