@@ -102,103 +102,15 @@ paths:
   type: dict
 """
 
-import base64
-import grp
-import hashlib
-import os
-import pwd
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kuma.universal.plugins.module_utils._api import (
-    HAS_REQUESTS, KumaApiError, KumaClient, KumaInputError, read_ready,
-)
-from ansible_collections.kuma.universal.plugins.module_utils._errors import quote_segment
-from ansible_collections.kuma.universal.plugins.module_utils._compare import inline_secrets
-
-
-def read_entry(path):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    try:
-        owner, group = pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        owner = group = None
-    digest = None
-    if stat.S_ISREG(st.st_mode):
-        with open(path, "rb") as f:
-            digest = hashlib.sha1(f.read()).hexdigest()
-    return [owner, group, "%04o" % stat.S_IMODE(st.st_mode), digest]
-
-
-def read_meshes(api_url, names, timeout, session=None):
-    """name -> the Mesh entity (None when the CP answers 404); meshes that cannot be read are left out."""
-    if not names:
-        return {}
-    client = KumaClient(api_url, timeout=timeout, retries=0, session=session)
-    meshes = {}
-    for name in names:
-        try:
-            status, data = client.request("GET", "/meshes/%s" % quote_segment(name), ok_missing=True)
-        except KumaApiError:
-            continue  # not read: the mesh module runs for it
-        meshes[name] = None if status == 404 else data
-    return meshes
-
-
-def read_cert(path):
-    if not path:
-        return ""
-    try:
-        with open(path, "rb") as f:
-            return base64.b64encode(f.read()).decode()
-    except OSError:
-        return ""
-
-
-def read_unit(module, unit):
-    systemctl = module.get_bin_path("systemctl")
-    if systemctl is None:
-        return {}
-    _rc, out, _err = module.run_command([systemctl, "show", unit, "-p", "UnitFileState", "-p", "ActiveState",
-                                         "-p", "NeedDaemonReload"])
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+from ansible_collections.kuma.universal.plugins.module_utils._cp_probe import read_control_plane
+from ansible_collections.kuma.universal.plugins.module_utils._cp_probe_options import cp_probe_options
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "binary": {"type": "str", "required": True},
-            "diagnostics_url": {"type": "str", "default": "http://127.0.0.1:5680"},
-            "api_url": {"type": "str", "default": "http://127.0.0.1:5681"},
-            "meshes": {"type": "list", "elements": "str", "default": []},
-            "cert": {"type": "str", "default": ""},
-            "unit": {"type": "str", "default": "kuma-cp.service"},
-            "paths": {"type": "list", "elements": "str", "default": []},
-            "timeout": {"type": "int", "default": 5},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    ready = False
-    meshes = {}
-    if HAS_REQUESTS:
-        ready = read_ready(p["diagnostics_url"].rstrip("/") + "/ready", p["timeout"])
-        if ready:
-            try:
-                meshes = read_meshes(p["api_url"], p["meshes"], p["timeout"])
-            except KumaInputError as exc:
-                module.fail_json(msg=exc.message)
-    # A mesh's inline secrets (a provided CA's key, a Vault token) are masked in the result; such a mesh then
-    # reads as different from the settings, and the mesh module (which masks them too) runs for it.
-    module.no_log_values.update(inline_secrets(meshes))
-    module.exit_json(
-        changed=False, binary=os.path.isfile(p["binary"]), requests=HAS_REQUESTS, unit=read_unit(module, p["unit"]),
-        ready=ready, cert=read_cert(p["cert"]), meshes=meshes, paths={path: read_entry(path) for path in p["paths"]},
-    )
+    module = AnsibleModule(argument_spec=cp_probe_options(), supports_check_mode=True)
+    module.exit_json(changed=False, **read_control_plane(module, module.params))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,48 @@ options:
         type: list
         elements: str
         default: [root, kuma-dp]
+  cp_snapshot:
+    description:
+      - The options of M(kuma.universal.control_plane_probe). When given, RV(cp_snapshot) holds that module's read of
+        the control plane on this host, so that one module run reads a control-plane host for both the install role
+        and the control_plane role (C(kuma.universal.deploy_mesh)'s first play; the role's
+        C(control_plane_probe_snapshot)).
+    type: dict
+    suboptions:
+      binary:
+        description: The kuma-cp binary.
+        type: str
+        required: true
+      diagnostics_url:
+        description: kuma-cp's diagnostics port (C(/ready) is read there).
+        type: str
+        default: http://127.0.0.1:5680
+      api_url:
+        description: kuma-cp's API, where O(cp_snapshot.meshes) are read.
+        type: str
+        default: http://127.0.0.1:5681
+      meshes:
+        description: Meshes to read when the CP is ready.
+        type: list
+        elements: str
+        default: []
+      cert:
+        description: The certificate file to return base64-encoded.
+        type: str
+        default: ""
+      unit:
+        description: The systemd unit whose state is read.
+        type: str
+        default: kuma-cp.service
+      paths:
+        description: Files and directories whose owner, group, mode and (files) SHA-1 are read.
+        type: list
+        elements: str
+        default: []
+      timeout:
+        description: Seconds each control-plane call may take.
+        type: int
+        default: 5
   gather_facts:
     description:
       - Also return C(architecture), C(default_ipv4) (C(address), C(interface), C(gateway), from the route the kernel
@@ -180,6 +222,14 @@ dp_snapshot:
       ids of O(dp_snapshot.users); and C(read_at), when the controller got it (seconds since the epoch). A secret.
   returned: when O(dp_snapshot)
   type: dict
+cp_snapshot:
+  description:
+    - With O(cp_snapshot), what M(kuma.universal.control_plane_probe) returns for those options (C(binary),
+      C(requests), C(unit), C(ready), C(cert), C(meshes), C(paths)), and C(args), the options as read with (every
+      suboption, defaults filled in), to tell whether it answers another request. A mesh's inline secrets are
+      masked.
+  returned: when O(cp_snapshot)
+  type: dict
 ansible_facts:
   description: With O(gather_facts), C(architecture), C(default_ipv4) (empty when there is no default route) and C(service_mgr).
   returned: when O(gather_facts)
@@ -196,6 +246,9 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kuma.universal.plugins.module_utils._proxies_fs import proxy_files, take_snapshot
+
+# The options alone (no requests): the read itself is imported by cp_snapshot().
+from ansible_collections.kuma.universal.plugins.module_utils._cp_probe_options import cp_probe_options
 
 BINARIES = ("kuma-cp", "kuma-dp", "envoy", "kumactl")
 
@@ -320,6 +373,15 @@ def dp_snapshot(module, options):
                          keep=proxy_files(config_dir, tokens_dir, options["unit_paths"]))
 
 
+def cp_snapshot(module, options):
+    """The control_plane role's read of this host (control_plane_probe's), with the options it answers. Imported
+    here: the API client (and requests) only on a host read as a control plane."""
+    from ansible_collections.kuma.universal.plugins.module_utils._cp_probe import read_control_plane
+    result = read_control_plane(module, options)
+    result["args"] = dict(options)
+    return result
+
+
 def probe(prefix, version, users, paths, kumactl_link, dp_env_dir=None):
     return {
         "changed": False,
@@ -348,6 +410,7 @@ def main():
                 "dp_uid": {"type": "int", "required": True},
                 "link_kumactl": {"type": "bool", "default": True},
             }},
+            "cp_snapshot": {"type": "dict", "options": cp_probe_options()},
             "gather_facts": {"type": "bool", "default": False},
             "dp_snapshot": {"type": "dict", "options": {
                 "config_dir": {"type": "path", "required": True},
@@ -372,6 +435,8 @@ def main():
                                    "service_mgr": service_mgr()}
     if p["dp_snapshot"]:
         result["dp_snapshot"] = dp_snapshot(module, p["dp_snapshot"])
+    if p["cp_snapshot"]:
+        result["cp_snapshot"] = cp_snapshot(module, p["cp_snapshot"])
     module.exit_json(**result)
 
 

@@ -19,11 +19,11 @@ from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, a
 def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", tasks_from="preflight", playbook=None,
                   extra=None, check=False, show=None):
     """Run a role's entry point on every host (or a playbook of the collection); (rc, the failures' messages,
-    or the whole output when nothing failed). show: a variable printed after the entry point (one JSON line)."""
+    or the whole output when nothing failed). show: variables printed after the entry point (one JSON line each)."""
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     tasks = [{"name": "Preflight", "ansible.builtin.include_role": {"name": role, "tasks_from": tasks_from}}]
-    if show:
-        tasks.append({"name": "Show", "ansible.builtin.debug": {"var": show}})
+    for var in [show] if isinstance(show, str) else show or []:
+        tasks.append({"name": "Show", "ansible.builtin.debug": {"var": var}})
     (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "all", "gather_facts": False, "tasks": tasks}]))
     # The default callback with one-line JSON results (the json callback lives in ansible.posix,
     # which ansible-test units does not have): each failure's message exactly as the operator gets it.
@@ -149,3 +149,50 @@ def test_the_first_failing_check_is_named_and_the_later_ones_are_not_worked_out(
     assert rc != 0 and out.startswith('cp: control_plane_store_type is not set ("")'), out[-3000:]
     rc, out = run_preflight(tmp_path, {"kuma_control_plane": {"hosts": hosts(cp=dict(cp, control_plane_store_type="memory"))}})
     assert rc != 0 and "only a builtin CA is carried over to Kuma 3" in out, out[-3000:]
+
+
+def shown(out, var):
+    """The value a "Show" task printed for var (the default callback's one-line JSON result)."""
+    line = next(line for line in out.splitlines() if line.startswith("ok: [cp] => {") and '"%s"' % var in line)
+    return json.loads(line.split("=> ", 1)[1])[var]
+
+
+def test_the_probe_request_entry_point_exposes_what_the_role_reads(tmp_path):
+    """Issue 23: deploy_mesh's first play reads a control plane for the control_plane role with the request of its
+    probe_request entry point (nothing runs on the host): every option of control_plane_probe, from the settings."""
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_diagnostics_port": 6680,
+                                                           "control_plane_meshes": [{"name": "default"}]})}}
+    rc, out = run_preflight(tmp_path, inventory, tasks_from="probe_request", show="control_plane_probe_request")
+    assert rc == 0, out[-3000:]
+    request = shown(out, "control_plane_probe_request")
+    assert request == {"binary": "/opt/kuma/current/bin/kuma-cp", "diagnostics_url": "http://127.0.0.1:6680",
+                       "api_url": "http://127.0.0.1:5681", "meshes": ["default"], "cert": "/var/lib/kuma-cp/kuma-cp.crt",
+                       "unit": "kuma-cp.service", "paths": ["/etc/kuma", "/var/lib/kuma-cp", "/etc/systemd/system/kuma-cp.service",
+                                                            "/etc/kuma/kuma-cp.yaml", "/etc/kuma/kuma-cp.env",
+                                                            "/etc/systemd/system/kuma-cp-firewall.service"],
+                       "timeout": 5}
+
+
+@pytest.mark.parametrize("same_request", [True, False])
+def test_the_role_takes_a_snapshot_read_with_its_own_request_and_reads_the_host_otherwise(tmp_path, same_request):
+    """The role's probe takes control_plane_probe_snapshot instead of reading the host only when the snapshot was read
+    with the request the role would read with; one read with another (here a timeout of 6) is set aside and the host
+    is read (control_plane_probe on the local host: read-only). The snapshot's read is the one the role goes on with."""
+    import sys
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={"ansible_python_interpreter": sys.executable})}}
+    rc, out = run_preflight(tmp_path, inventory, tasks_from="probe_request", show="control_plane_probe_request")
+    assert rc == 0, out[-3000:]
+    request = shown(out, "control_plane_probe_request")
+    snapshot = {"args": request if same_request else dict(request, timeout=6), "binary": True, "requests": True,
+                "unit": {}, "ready": True, "cert": "c25hcHNob3Q=", "meshes": {}, "paths": {}}
+    shown_vars = ["_control_plane_probe_read", "_control_plane_probed_cert"]
+    rc, out = run_preflight(tmp_path, inventory, tasks_from="probe", show=shown_vars,
+                            extra={"control_plane_probe_snapshot": snapshot})
+    assert rc == 0, out[-3000:]
+    read = shown(out, "_control_plane_probe_read")
+    if same_request:
+        assert read.get("skipped") is True, read
+        assert shown(out, "_control_plane_probed_cert") == "c25hcHNob3Q="  # what the role goes on with
+    else:
+        assert "skipped" not in read and read["binary"] is False and read["ready"] is False, read
+        assert shown(out, "_control_plane_probed_cert") == ""  # its own read's (no kuma-cp here), not the snapshot's

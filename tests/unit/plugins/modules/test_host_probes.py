@@ -190,6 +190,45 @@ def test_control_plane_probe_unreachable_is_not_ready(cp_host, cp, capsys):
     assert result["ready"] is False
 
 
+def test_install_probe_reads_a_control_plane_as_control_plane_probe_does(cp_host, cp, capsys, tmp_path):
+    """install_probe's cp_snapshot is control_plane_probe's read, plus the options it was read with (every one, the
+    defaults filled in: the control_plane role compares them with its whole request); none without the option."""
+    options = {"binary": cp_host["binary"], "cert": cp_host["cert"], "meshes": ["default", "gone"],
+               "paths": [cp_host["conf"], cp_host["dir"] + "/absent"]}
+    cp.scripted.append(response(200, text="ok"))
+    alone = run(control_plane_probe, options, capsys)
+    cp.scripted.append(response(200, text="ok"))
+    before = len(cp.requests)
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "cp_snapshot": options}, capsys,
+                 check_mode=True)
+    snapshot = result["cp_snapshot"]
+    assert snapshot.pop("args") == dict(options, diagnostics_url="http://127.0.0.1:5680", api_url="http://127.0.0.1:5681",
+                                        unit="kuma-cp.service", timeout=5)
+    assert snapshot == {k: alone[k] for k in ("binary", "requests", "unit", "ready", "cert", "meshes", "paths")}
+    assert [r[1] for r in cp.requests[before:]] == ["/ready", "/meshes/default", "/meshes/gone"]
+    assert "cp_snapshot" not in run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3"}, capsys)
+
+
+def test_install_probe_masks_a_meshs_inline_secret_in_its_control_plane_read(cp_host, cp, capsys, tmp_path):
+    cp.scripted.append(response(200, text="ok"))
+    secret = "c2VjcmV0LWtleS1vZi10aGUtcHJvdmlkZWQtY2E="
+    cp.store[("meshes", "default")]["mtls"] = {"enabledBackend": "ca-1", "backends": [
+        {"name": "ca-1", "type": "provided", "conf": {"key": {"inline": secret}}}]}
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3",
+                                 "cp_snapshot": {"binary": cp_host["binary"], "meshes": ["default"]}}, capsys)
+    assert secret not in json.dumps(result)
+    assert result["cp_snapshot"]["meshes"]["default"]["mtls"]["backends"][0]["conf"]["key"]["inline"] == (
+        "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+
+
+def test_install_probe_refuses_a_bad_control_plane_api_url_naming_it(cp_host, cp, capsys, tmp_path):
+    cp.scripted.append(response(200, text="ok"))
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3",
+                                 "cp_snapshot": {"binary": cp_host["binary"], "meshes": ["default"],
+                                                 "api_url": "ftp://127.0.0.1:5681"}}, capsys)
+    assert result["failed"] and "api_url" in result["msg"]
+
+
 def test_control_plane_status(cp, capsys):
     cp.scripted += [response(200, text="ok"), response(200, text="# TYPE leader gauge\nleader{zone=\"default\"} 1\n")]
     result = run(control_plane_status, {}, capsys, check_mode=True)
