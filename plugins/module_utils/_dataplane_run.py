@@ -22,6 +22,7 @@ from ansible_collections.kuma.universal.plugins.module_utils._dataplane_fields i
 from ansible_collections.kuma.universal.plugins.module_utils._kuma3 import major_of, plan_kuma3
 from ansible_collections.kuma.universal.plugins.module_utils._naming import check_mesh, check_name_and_mesh, tag_text
 from ansible_collections.kuma.universal.plugins.module_utils._schema import unknown_field
+from ansible_collections.kuma.universal.plugins.module_utils._info import zone_overview
 from ansible_collections.kuma.universal.plugins.module_utils._token import record_token_reads
 from ansible_collections.kuma.universal.plugins.module_utils._zone_address import zone_address_steps
 
@@ -317,4 +318,10 @@ def ensure_dataplanes(kmod):
     _merge_companions(result, zones, "zone_addresses")
     if params.get("token_keys") is not None:
         result["token_reads"] = record_token_reads(client, [(k["mesh"], k["kid"]) for k in params["token_keys"]])
+    if params.get("overview") is not None:
+        # After every change above: what the control plane holds once this run is over, if nothing else changes.
+        want = params["overview"]
+        result["overview"] = dict(zone_overview(client, want["leader_metric_url"], want["mesh_security"]),
+                                  args={"api_url": params["api_url"], "leader_metric_url": want["leader_metric_url"],
+                                        "mesh_security": want["mesh_security"]})
     return result

@@ -154,6 +154,20 @@ def dataplane_info(kmod):
     return out
 
 
+def zone_overview(client, leader_metric_url=None, with_mesh_security=False):
+    """What dataplane_info returns without a filter (kind Dataplane): every Dataplane of the control plane with its
+    state, sorted by mesh and name; with leader_metric_url its `leader` gauge, with with_mesh_security each mesh's
+    mTLS. The dataplanes module reads it after its changes (option overview) for deploy_mesh's summary."""
+    dataplanes = sorted((summarise(item) for item in client.list("/dataplanes/_overview")),
+                        key=lambda d: (d["mesh"] or "", d["name"] or ""))
+    out = {"dataplanes": dataplanes}
+    if leader_metric_url:
+        out["leader"] = leader_metric(leader_metric_url, client.timeout)
+    if with_mesh_security:
+        out["meshes"] = mesh_security(client)
+    return out
+
+
 def mesh_security(client):
     """Each mesh with whether its traffic is mutual TLS: Kuma 2 from Mesh.mtls (the enabled backend's mode),
     Kuma 3 from the mesh's MeshIdentities (Mesh.mtls is gone there)."""

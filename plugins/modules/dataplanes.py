@@ -166,6 +166,22 @@ options:
         description: The key's id (V(1) for the first key of a mesh).
         type: str
         required: true
+  overview:
+    description:
+      - Also read, after the changes, what M(kuma.universal.dataplane_info) returns without a filter - every Dataplane
+        of the control plane with its state, and with these options the leader gauge and each mesh's mTLS - as
+        RV(overview). C(kuma.universal.deploy_mesh) shows it in its summary when nothing changes after the registration,
+        instead of a module run of its own on the control plane.
+      - Reads only, in check mode too.
+    type: dict
+    suboptions:
+      leader_metric_url:
+        description: kuma-cp's diagnostics C(/metrics), whose C(leader) gauge RV(overview) reports.
+        type: str
+      mesh_security:
+        description: Also report each mesh's mTLS (as M(kuma.universal.dataplane_info)'s option of that name).
+        type: bool
+        default: false
 notes:
   - Check mode computes every change (and the diff) and sends no write.
   - The diff holds, per V(mesh/name), only the managed fields that change (all of them for a created or deleted entity).
@@ -293,6 +309,14 @@ token_reads:
       "/meshes/default/secrets/dataplane-token-signing-key-default-1":
         data: "LS0tLS1CRUdJTiBSU0EgUFVCTElDIEtFWS0tLS0t..."
       "/global-secrets/dataplane-token-revocations-default": null
+overview:
+  description:
+    - With O(overview), read after the changes - C(dataplanes), C(leader) (with O(overview.leader_metric_url)) and
+      C(meshes) (with O(overview.mesh_security)), each as M(kuma.universal.dataplane_info) returns it without a filter;
+      and C(args), the API URL and the options it was read with (C(api_url), C(leader_metric_url),
+      C(mesh_security)), to tell whether it answers another request.
+  returned: when O(overview) is given
+  type: dict
 translations:
   description: Per V(mesh/name), the legacy constructs translated to today's syntax; only items that had any.
   returned: always
@@ -323,6 +347,10 @@ def main():
         "token_keys": {"type": "list", "elements": "dict", "no_log": False, "options": {
             "mesh": {"type": "str", "required": True},
             "kid": {"type": "str", "required": True},
+        }},
+        "overview": {"type": "dict", "options": {
+            "leader_metric_url": {"type": "str"},
+            "mesh_security": {"type": "bool", "default": False},
         }},
     }
     KumaModule(argument_spec, required_if=[("exclusive", True, ["selector", "selectors"], True)],

@@ -45,6 +45,7 @@ class FakeCP(BaseAdapter):
         self.requests = []
         self.scripted = []  # responses (or exceptions) returned before the store answers
         self.unknown_keys = set()  # keys a PUT drops silently, as kuma-cp drops unknown policy fields
+        self.insights = {}  # (mesh, name) -> the DataplaneInsight /dataplanes/_overview gives (none: offline, never seen)
         self.version = "2.14.3"  # "3.x": a Kuma 3 CP (no inbound tags, outbounds by backendRef only)
 
     # -- helpers for tests ---------------------------------------------------------
@@ -86,6 +87,13 @@ class FakeCP(BaseAdapter):
         key = tuple(parts)
         if method == "GET" and len(parts) == 3 and parts[0] == "meshes" and key not in self.store:
             return self.listing(parts, params or {})
+        if method == "GET" and parts == ["dataplanes", "_overview"]:
+            # every mesh's Dataplanes with their insight (self.insights: (mesh, name) -> DataplaneInsight)
+            items = [{"type": "DataplaneOverview", "mesh": k[1], "name": k[3], "labels": self.store[k].get("labels"),
+                      "dataplane": {"networking": self.store[k].get("networking")},
+                      "dataplaneInsight": self.insights.get((k[1], k[3]), {"subscriptions": []})}
+                     for k in sorted(self.store) if len(k) == 4 and k[0] == "meshes" and k[2] == "dataplanes"]
+            return response(200, {"total": len(items), "items": items, "next": None})
         if method == "GET" and parts == ["meshes"]:
             items = [self.store[k] for k in sorted(self.store) if len(k) == 2 and k[0] == "meshes"]
             return response(200, {"total": len(items), "items": items, "next": None})

@@ -196,3 +196,25 @@ def test_the_role_takes_a_snapshot_read_with_its_own_request_and_reads_the_host_
     else:
         assert "skipped" not in read and read["binary"] is False and read["ready"] is False, read
         assert shown(out, "_control_plane_probed_cert") == ""  # its own read's (no kuma-cp here), not the snapshot's
+
+
+@pytest.mark.parametrize("same_request", [True, False])
+def test_the_summary_shows_a_snapshot_read_with_its_own_request_and_reads_otherwise(tmp_path, same_request):
+    """Issue 23: deploy_mesh hands the summary the registration's read of the CP after its changes
+    (control_plane_summary_snapshot) when nothing changed after it; the summary shows it, reading nothing, only when it
+    was read with the summary's own request (API, leader gauge, mesh security). Another request's (here another
+    diagnostics port) is set aside and the CP is read (none here: the read fails, naming the API it called)."""
+    import sys
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={"ansible_python_interpreter": sys.executable})},
+                 "kuma_dataplanes": {"hosts": {}}}
+    args = {"api_url": "http://127.0.0.1:5681", "leader_metric_url": "http://127.0.0.1:5680/metrics", "mesh_security": True}
+    snapshot = {"args": args if same_request else dict(args, leader_metric_url="http://127.0.0.1:6680/metrics"),
+                "dataplanes": [{"mesh": "default", "name": "redis-1", "online": True, "labels": {}}],
+                "meshes": [{"name": "default", "mtls": "strict"}], "leader": True}
+    rc, out = run_preflight(tmp_path, inventory, tasks_from="summary", extra={"control_plane_summary_snapshot": snapshot})
+    if same_request:
+        assert rc == 0, out[-3000:]
+        assert "default redis-1 online" in out and "cp leader" in out
+        assert "skipping: [cp]" in out.split("Read every Dataplane and its state", 1)[1].split("TASK", 1)[0]
+    else:
+        assert rc != 0 and "127.0.0.1:5681" in out, out[-3000:]

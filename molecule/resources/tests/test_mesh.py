@@ -399,12 +399,12 @@ def test_freed_ports_reused_in_the_same_run():
 @pytest.mark.skipif(SCENARIO != "default", reason="default scenario only")
 def test_a_converged_data_plane_host_is_read_once_and_its_tokens_never_shown():
     """A converged re-run costs a data-plane host one module run (issue 23), and the control plane no read of its own
-    (the first play's read of the CP serves the control_plane role: no control_plane_probe module built). The first
-    play's probe takes a snapshot of each data-plane host's proxies and the data-plane play's read runs against it on
-    the controller - -vvv shows no dataplane_proxies module built, nor dataplane_tokens (the tokens in hand are checked
-    on the controller against the signing keys the registration read). The snapshot holds the token files: none is in
-    the -vvv output. With sidecar_snapshot_max_age=0 the snapshot is set aside and each host is read as before (and
-    says so at -vv)."""
+    (the first play's read of the CP serves the control_plane role, the registration's read the summary: no
+    control_plane_probe nor dataplane_info module built). The first play's probe takes a snapshot of each data-plane
+    host's proxies and the data-plane play's read runs against it on the controller - -vvv shows no dataplane_proxies
+    module built, nor dataplane_tokens (the tokens in hand are checked on the controller against the signing keys the
+    registration read). The snapshot holds the token files: none is in the -vvv output. With
+    sidecar_snapshot_max_age=0 the snapshot is set aside and each host is read as before (and says so at -vv)."""
     tokens = [vm(h).file("/etc/kuma/dp/tokens/%s/token" % n).content_string.strip() for h, n in PRESENT]
     assert all(len(t) > 100 for t in tokens)
 
@@ -417,8 +417,11 @@ def test_a_converged_data_plane_host_is_read_once_and_its_tokens_never_shown():
 
     out = vvv()
     assert len(re.findall(r"Using module file \S*/install_probe\.py", out)) == 3  # cp, redis-vm, backend-vm
-    # The converged control plane too: the first play's read serves the control_plane role (its cp_snapshot).
+    # The converged control plane too: the first play's read serves the control_plane role (its cp_snapshot), and the
+    # registration's read after its changes serves the summary (nothing changed after it), which still lists them all.
     assert not re.findall(r"Using module file \S*/control_plane_probe\.py", out)
+    assert not re.findall(r"Using module file \S*/dataplane_info\.py", out)
+    assert all(re.search(r"default %s online" % n, out) for _h, n in PRESENT), out[-3000:]
     assert not re.findall(r"Using module file \S*/dataplane_proxies\.py", out)
     # The tokens in hand are good: decided on the controller against the keys the registration read (the drift test
     # below has one about to expire: that one is issued by the module).
@@ -445,12 +448,17 @@ def test_one_stopped_proxy_is_not_left_alone_as_converged():
     def went_on(tasks):
         return tasks[leave].get("redis-vm", {}).get("skipped") is True and "redis-vm" in tasks[install]
 
+    # The summary reads the CP again when a host went on past the registration (its read of the CP is then stale).
+    summary_read = "Read every Dataplane and its state"
+
     host.run("systemctl stop %s" % unit)
     stats, tasks = _deploy("--check", "--diff")
     assert stats["redis-vm"]["changed"] >= 1 and went_on(tasks), tasks.get(leave)
+    assert not tasks[summary_read]["cp"].get("skipped"), tasks[summary_read]
     assert not host.service(unit).is_running
     stats, tasks = _deploy()
     assert stats["redis-vm"]["changed"] >= 1 and went_on(tasks), tasks.get(leave)
+    assert not tasks[summary_read]["cp"].get("skipped"), tasks[summary_read]
     assert host.service(unit).is_running
     deadline = time.time() + 60
     while time.time() < deadline and not dataplanes().get("redis-redis-vm-4", {}).get("online"):

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.kuma.universal.plugins.module_utils import _api, _dataplane_run
 from ansible_collections.kuma.universal.plugins.module_utils._dataplane import build_dataplane
 from ansible_collections.kuma.universal.plugins.module_utils._api import KumaInputError
-from ansible_collections.kuma.universal.plugins.modules import dataplane, dataplanes
+from ansible_collections.kuma.universal.plugins.modules import dataplane, dataplane_info, dataplanes
 from ansible_collections.kuma.universal.tests.unit.fakecp import run_module as run
 
 SELECTOR = {"kuma.universal/managed-by": "ansible", "kuma.universal/host": "h1"}
@@ -273,3 +273,32 @@ def test_selectors_argument_errors(cp, capsys):
     assert result["failed"] and "mutually exclusive" in result["msg"] and cp.requests == []
     result = run(dataplanes, {"dataplanes": [], "exclusive": True, "selectors": [{"meshes": ["default"]}]}, capsys)
     assert result["failed"] and "labels" in result["msg"] and cp.requests == []
+
+
+# -- overview (deploy_mesh's summary, read by the registration) --------------------------------
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_the_overview_is_what_dataplane_info_reads_after_the_changes(cp, capsys, check_mode):
+    """Issue 23: with overview, the registration also reads what deploy_mesh's summary shows (dataplane_info without a
+    filter, with the meshes' mTLS), after its own changes, so a run that changes nothing after it needs no summary read.
+    Compared with dataplane_info's own read of the same control plane; in check mode nothing is written and the
+    overview is the control plane as it is."""
+    run(dataplanes, {"dataplanes": [redis(1)]}, capsys)
+    cp.insights[("default", "redis-1")] = {"subscriptions": [{"connectTime": "t0", "version": {
+        "kumaDp": {"version": "2.14.3"}, "envoy": {"version": "1.38.2", "kumaDpCompatible": True}}}]}
+    args = {"dataplanes": [redis(1), redis(2, mesh="other")],
+            "overview": {"leader_metric_url": "http://127.0.0.1:5680/metrics", "mesh_security": True}}
+    result = run(dataplanes, args, capsys, check_mode=check_mode)
+    assert result["created"] == ["other/redis-2"]
+    overview = result["overview"]
+    assert overview.pop("args") == {"api_url": "http://127.0.0.1:5681", "leader_metric_url": "http://127.0.0.1:5680/metrics",
+                                    "mesh_security": True}
+    info = run(dataplane_info, {"leader_metric_url": "http://127.0.0.1:5680/metrics", "mesh_security": True}, capsys)
+    assert overview == {k: info[k] for k in ("dataplanes", "leader", "meshes")}
+    names = [(d["mesh"], d["name"], d["online"]) for d in overview["dataplanes"]]
+    if check_mode:
+        assert names == [("default", "redis-1", True)]  # nothing written: the new one is not there yet
+    else:
+        assert names == [("default", "redis-1", True), ("other", "redis-2", False)]
+    assert [m["name"] for m in overview["meshes"]] == ["default", "other"]
+    assert "overview" not in run(dataplanes, {"dataplanes": [redis(1)]}, capsys)
