@@ -47,12 +47,16 @@ def summary(extra):
     return tasks
 
 
+# The summary's one task that shows what it found (its msg: dataplanes, plaintext, stale, leader).
+SHOW = "Show the zone's Dataplanes, open meshes, stale Dataplanes and leader"
+
+
 def test_stale_dataplanes_listed_and_only_ours_removed():
     address = CP.check_output("hostname -I").split()[0]  # a project container: nothing is sent to it
     put_dataplane("ghost-gone-vm-0", {"kuma.universal/host": "gone-vm"}, address)
     put_dataplane("made-by-hand", {}, address)
     try:
-        listed = summary([])["Show the stale Dataplanes"]["msg"]
+        listed = summary([])[SHOW]["msg"]["stale"]
         assert listed[0].startswith("default ghost-gone-vm-0 its host gone-vm is not in the inventory; offline for ")
         assert listed[0].endswith(", removed after 1h0m0s")  # kuma_prune_stale_after's default
         assert listed[1] == "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"
@@ -69,13 +73,16 @@ def test_stale_dataplanes_listed_and_only_ours_removed():
         # Next run: only the one this collection did not make is left to list; the inventory's
         # own proxies (online, declared) are never listed.
         tasks = summary([])
-        assert tasks["Show the stale Dataplanes"]["msg"] == [
+        assert tasks[SHOW]["msg"]["stale"] == [
             "default made-by-hand no kuma.universal/host label: not made by this collection, left alone"]
         # The demo's default mesh has no mtls: named as plaintext (on Kuma 3, unless the CP gave it a MeshIdentity).
         identities = json.loads(CP.check_output("curl -sS --fail --max-time 10 %s",
                                                 API.replace("/dataplanes/", "/meshidentities")))["items"] if KUMA3 else []
-        named = tasks["Name the meshes whose traffic is plaintext (no mTLS) or accepts plaintext (permissive)"]
-        assert named.get("msg", []) == ([] if identities else ["default PLAINTEXT: no mTLS"]), named
+        named = tasks[SHOW]["msg"].get("plaintext", [])
+        assert named == ([] if identities else ["default PLAINTEXT: no mTLS"]), tasks[SHOW]
+        # The zone's own proxies are listed online, and the leader named (the memory store: this CP).
+        assert "default redis-redis-vm-0 online" in tasks[SHOW]["msg"]["dataplanes"]
+        assert tasks[SHOW]["msg"]["leader"] == ["cp leader"]
     finally:
         for name in ("ghost-gone-vm-0", "made-by-hand"):
             CP.run("curl -s -X DELETE --max-time 10 %s", API + name)
