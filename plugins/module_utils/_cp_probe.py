@@ -69,10 +69,27 @@ def read_unit(module, unit):
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
+# What a mesh's inline secret reads as, the placeholder Ansible's no_log puts in its place.
+MASKED = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def masked(value, secrets):
+    """value with every occurrence of each of secrets in its strings replaced by MASKED (dicts and lists walked)."""
+    if isinstance(value, dict):
+        return {key: masked(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASKED)
+    return value
+
+
 def read_control_plane(module, options):
     """The read for `options` (cp_probe_options' keys). A mesh's inline secrets (a provided CA's key, a Vault token)
-    are added to the module's no_log values: masked in the result, such a mesh reads as different from the settings,
-    and the mesh module (which masks them too) runs for it. An invalid api_url fails the module naming it."""
+    are masked in the meshes read, and only there (install_probe returns this read beside the host's other reads, which
+    a short secret must not mangle): such a mesh reads as different from the settings, and the mesh module (which masks
+    them too) runs for it. An invalid api_url fails the module naming it."""
     ready = False
     meshes = {}
     if HAS_REQUESTS:
@@ -82,7 +99,7 @@ def read_control_plane(module, options):
                 meshes = read_meshes(options["api_url"], options["meshes"], options["timeout"])
             except KumaInputError as exc:
                 module.fail_json(msg=exc.message)
-    module.no_log_values.update(inline_secrets(meshes))
+    meshes = masked(meshes, sorted(inline_secrets(meshes), key=len, reverse=True))
     return {
         "binary": os.path.isfile(options["binary"]), "requests": HAS_REQUESTS, "unit": read_unit(module, options["unit"]),
         "ready": ready, "cert": read_cert(options["cert"]), "meshes": meshes,

@@ -1,7 +1,8 @@
 # Copyright (c) 2026 kuma.universal contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The options of the control plane's read (module_utils/_cp_probe.py), apart from it: install_probe takes them on
-every host of the mesh, and imports the read (the API client, requests) only on a host read as a control plane."""
+every host of the mesh, and imports the read (the API client, requests) only on a host read as a control plane (its
+payload carries it all the same: AnsiballZ packs a function's imports too)."""
 
 from __future__ import annotations
 

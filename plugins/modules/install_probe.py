@@ -226,8 +226,8 @@ cp_snapshot:
   description:
     - With O(cp_snapshot), what M(kuma.universal.control_plane_probe) returns for those options (C(binary),
       C(requests), C(unit), C(ready), C(cert), C(meshes), C(paths)), and C(args), the options as read with (every
-      suboption, defaults filled in), to tell whether it answers another request. A mesh's inline secrets are
-      masked.
+      suboption, defaults filled in), to tell whether it answers another request; and C(read_at), when the controller
+      got it (seconds since the epoch). A mesh's inline secrets are masked.
   returned: when O(cp_snapshot)
   type: dict
 ansible_facts:

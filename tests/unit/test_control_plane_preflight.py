@@ -173,29 +173,47 @@ def test_the_probe_request_entry_point_exposes_what_the_role_reads(tmp_path):
                        "timeout": 5}
 
 
-@pytest.mark.parametrize("same_request", [True, False])
-def test_the_role_takes_a_snapshot_read_with_its_own_request_and_reads_the_host_otherwise(tmp_path, same_request):
+@pytest.mark.parametrize("case", ["same request", "another request", "too old"])
+def test_the_role_takes_a_snapshot_read_with_its_own_request_and_reads_the_host_otherwise(tmp_path, case):
     """The role's probe takes control_plane_probe_snapshot instead of reading the host only when the snapshot was read
-    with the request the role would read with; one read with another (here a timeout of 6) is set aside and the host
-    is read (control_plane_probe on the local host: read-only). The snapshot's read is the one the role goes on with."""
+    with the request the role would read with, within control_plane_probe_snapshot_max_age (300 s) of its read_at; one
+    read with another request (here a timeout of 6), or taken 1000 s ago, is set aside and the host is read
+    (control_plane_probe on the local host: read-only). The snapshot's read is the one the role goes on with."""
     import sys
+    import time
     inventory = {"kuma_control_plane": {"hosts": hosts(cp={"ansible_python_interpreter": sys.executable})}}
     rc, out = run_preflight(tmp_path, inventory, tasks_from="probe_request", show="control_plane_probe_request")
     assert rc == 0, out[-3000:]
     request = shown(out, "control_plane_probe_request")
-    snapshot = {"args": request if same_request else dict(request, timeout=6), "binary": True, "requests": True,
+    snapshot = {"args": dict(request, timeout=6) if case == "another request" else request,
+                "read_at": time.time() - (1000 if case == "too old" else 5), "binary": True, "requests": True,
                 "unit": {}, "ready": True, "cert": "c25hcHNob3Q=", "meshes": {}, "paths": {}}
     shown_vars = ["_control_plane_probe_read", "_control_plane_probed_cert"]
     rc, out = run_preflight(tmp_path, inventory, tasks_from="probe", show=shown_vars,
                             extra={"control_plane_probe_snapshot": snapshot})
     assert rc == 0, out[-3000:]
     read = shown(out, "_control_plane_probe_read")
-    if same_request:
+    if case == "same request":
         assert read.get("skipped") is True, read
         assert shown(out, "_control_plane_probed_cert") == "c25hcHNob3Q="  # what the role goes on with
     else:
-        assert "skipped" not in read and read["binary"] is False and read["ready"] is False, read
-        assert shown(out, "_control_plane_probed_cert") == ""  # its own read's (no kuma-cp here), not the snapshot's
+        assert "skipped" not in read and "ready" in read and "paths" in read, read  # the host was read
+        assert shown(out, "_control_plane_probed_cert") != "c25hcHNob3Q="  # its own read's, not the snapshot's
+
+
+def test_the_converge_include_leaves_each_step_to_its_own_tags():
+    """The Converge include (main.yml) is tagged always and every step in converge.yml keeps its own step tag, so
+    --skip-tags of one step (kuma_control_plane_firewall) leaves the others (a step tag on the include would skip all)."""
+    import yaml
+    tasks_dir = os.path.join(ROOT, "roles", "control_plane", "tasks")
+    with open(os.path.join(tasks_dir, "main.yml"), encoding="utf-8") as handle:
+        main = {t["name"]: t for t in yaml.safe_load(handle)}
+    assert main["Converge"]["tags"] == ["always"]
+    with open(os.path.join(tasks_dir, "converge.yml"), encoding="utf-8") as handle:
+        steps = yaml.safe_load(handle)
+    step_tags = [set(t["tags"]) - {"kuma_control_plane"} for t in steps]
+    assert step_tags == [{"kuma_control_plane_install"}, {"kuma_control_plane_install"}, {"kuma_control_plane_firewall"},
+                         {"kuma_control_plane_configure"}]
 
 
 @pytest.mark.parametrize("same_request", [True, False])
@@ -216,5 +234,7 @@ def test_the_summary_shows_a_snapshot_read_with_its_own_request_and_reads_otherw
         assert rc == 0, out[-3000:]
         assert "default redis-1 online" in out and "cp leader" in out
         assert "skipping: [cp]" in out.split("Read every Dataplane and its state", 1)[1].split("TASK", 1)[0]
-    else:
-        assert rc != 0 and "127.0.0.1:5681" in out, out[-3000:]
+    elif rc != 0:  # the read ran, and nothing answers on the API here: it fails naming it
+        assert "127.0.0.1:5681" in out, out[-3000:]
+    else:  # the read ran, and something answers on this machine's port
+        assert "skipping: [cp]" not in out.split("Read every Dataplane and its state", 1)[1].split("TASK", 1)[0], out[-3000:]

@@ -42,8 +42,9 @@ def test_dataplane_proxies_loads_only_its_host_helpers():
 
 
 def test_install_probe_loads_only_the_snapshot_helpers():
-    # The one module run of a converged data-plane host (deploy_mesh's first play) loads only what it uses: the
-    # control plane's read (the API client, requests) is imported only on a host read as a control plane.
+    # The one module run of a converged data-plane host (deploy_mesh's first play) imports only what it uses there: the
+    # control plane's read (the API client, requests) is imported only on a host read as a control plane. (Its payload
+    # still carries that read's module_utils, some 33 KB of source: AnsiballZ packs a function's imports too.)
     loaded = loaded_by("ansible_collections.kuma.universal.plugins.modules.install_probe")
     ours = {m for m in loaded if m.startswith("ansible_collections.kuma.universal.plugins.module_utils.")}
     assert {m.rsplit(".", 1)[1] for m in ours} == {"_edge_files", "_proxies_fs", "_cp_probe_options"}

@@ -353,3 +353,16 @@ def test_install_probe_takes_a_snapshot_of_the_proxies(tmp_path, capsys, monkeyp
     assert calls == ["list-units", "show"]
     assert snap["ids"]["users"] == {ME: os.getuid(), "no-such-user-x": None}
     assert "dp_snapshot" not in run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3"}, capsys)
+
+
+def test_a_short_inline_secret_is_masked_in_the_meshes_only(cp_host, cp, capsys, tmp_path):
+    """install_probe returns the control plane's read beside the host's other reads: a mesh's inline secret is masked
+    where it is (the meshes), never as a no_log value of the whole result, which would mangle every other "root"."""
+    cp.scripted.append(response(200, text="ok"))
+    cp.store[("meshes", "default")]["mtls"] = {"enabledBackend": "v", "backends": [
+        {"name": "v", "type": "vault", "conf": {"fromCp": {"auth": {"token": {"inline": "root"}}}}}]}
+    result = run(install_probe, {"prefix": str(tmp_path), "version": "2.14.3", "users": ["root"],
+                                 "cp_snapshot": {"binary": cp_host["binary"], "meshes": ["default"]}}, capsys)
+    assert result["args"][2] == "root" and result["users"]["root"]["uid"] == 0
+    token = result["cp_snapshot"]["meshes"]["default"]["mtls"]["backends"][0]["conf"]["fromCp"]["auth"]["token"]
+    assert token == {"inline": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
