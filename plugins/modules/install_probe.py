@@ -109,37 +109,37 @@ options:
     type: dict
     suboptions:
       binary:
-        description: The kuma-cp binary.
+        description: O(kuma.universal.control_plane_probe#module:binary).
         type: str
         required: true
       diagnostics_url:
-        description: kuma-cp's diagnostics port (C(/ready) is read there).
+        description: O(kuma.universal.control_plane_probe#module:diagnostics_url).
         type: str
         default: http://127.0.0.1:5680
       api_url:
-        description: kuma-cp's API, where O(cp_snapshot.meshes) are read.
+        description: O(kuma.universal.control_plane_probe#module:api_url).
         type: str
         default: http://127.0.0.1:5681
       meshes:
-        description: Meshes to read when the CP is ready.
+        description: O(kuma.universal.control_plane_probe#module:meshes).
         type: list
         elements: str
         default: []
       cert:
-        description: The certificate file to return base64-encoded.
+        description: O(kuma.universal.control_plane_probe#module:cert).
         type: str
         default: ""
       unit:
-        description: The systemd unit whose state is read.
+        description: O(kuma.universal.control_plane_probe#module:unit).
         type: str
         default: kuma-cp.service
       paths:
-        description: Files and directories whose owner, group, mode and (files) SHA-1 are read.
+        description: O(kuma.universal.control_plane_probe#module:paths).
         type: list
         elements: str
         default: []
       timeout:
-        description: Seconds each control-plane call may take.
+        description: O(kuma.universal.control_plane_probe#module:timeout).
         type: int
         default: 5
   gather_facts:
