@@ -238,3 +238,17 @@ def test_the_summary_shows_a_snapshot_read_with_its_own_request_and_reads_otherw
         assert "127.0.0.1:5681" in out, out[-3000:]
     else:  # the read ran, and something answers on this machine's port
         assert "skipping: [cp]" not in out.split("Read every Dataplane and its state", 1)[1].split("TASK", 1)[0], out[-3000:]
+
+
+@pytest.mark.parametrize("meshes,indexes", [([{"mtls": None}], "0"),
+                                            ([{"name": "default"}, {"name": 5}, {"name": ""}], "1, 2")])
+def test_a_mesh_without_a_name_is_refused_naming_its_index(tmp_path, meshes, indexes):
+    """Every mesh the role manages is named (the first play's read of the CP lists them by name): one without a name,
+    an empty one or one that is not a string is refused by the preflight, before any change, with its index."""
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_meshes": meshes})}}
+    rc, out = run_preflight(tmp_path, inventory)
+    assert rc != 0
+    assert out == ("control_plane_meshes: every item needs a name, a string (the Mesh's name, for example default); "
+                   "items without one, counted from 0: %s." % indexes), out[-3000:]
+    rc, out = run_preflight(tmp_path, inventory, tasks_from="probe_request")  # the first play's request: no error there
+    assert rc == 0, out[-3000:]
