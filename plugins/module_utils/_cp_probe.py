@@ -12,6 +12,8 @@ import os
 import pwd
 import stat
 
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.kuma.universal.plugins.module_utils._api import (
     HAS_REQUESTS, KumaApiError, KumaClient, KumaInputError, read_ready,
 )
@@ -69,22 +71,6 @@ def read_unit(module, unit):
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
-# What a mesh's inline secret reads as, the placeholder Ansible's no_log puts in its place.
-MASKED = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-
-
-def masked(value, secrets):
-    """value with every occurrence of each of secrets in its strings replaced by MASKED (dicts and lists walked)."""
-    if isinstance(value, dict):
-        return {key: masked(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [masked(item, secrets) for item in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASKED)
-    return value
-
-
 def read_control_plane(module, options):
     """The read for `options` (cp_probe_options' keys). A mesh's inline secrets (a provided CA's key, a Vault token)
     are masked in the meshes read, and only there (install_probe returns this read beside the host's other reads, which
@@ -99,7 +85,7 @@ def read_control_plane(module, options):
                 meshes = read_meshes(options["api_url"], options["meshes"], options["timeout"])
             except KumaInputError as exc:
                 module.fail_json(msg=exc.message)
-    meshes = masked(meshes, sorted(inline_secrets(meshes), key=len, reverse=True))
+    meshes = remove_values(meshes, inline_secrets(meshes))  # as no_log masks, within the meshes only
     return {
         "binary": os.path.isfile(options["binary"]), "requests": HAS_REQUESTS, "unit": read_unit(module, options["unit"]),
         "ready": ready, "cert": read_cert(options["cert"]), "meshes": meshes,

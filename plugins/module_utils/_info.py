@@ -137,35 +137,36 @@ def dataplane_info(kmod):
         params = [("name", p["name"])] if p.get("name") else []
     else:
         path = "/meshes/%s/dataplanes/_overview" % quote_segment(mesh) if mesh else "/dataplanes/_overview"
-    items = kmod.client.list(path, params)
+    out = read_overview(kmod.client, path, params, kind, p.get("name"), labels, p.get("leader_metric_url"),
+                        p.get("mesh_security"))
+    return dict(out, changed=False)
+
+
+def read_overview(client, path, params=(), kind="Dataplane", name=None, labels=None, leader_metric_url=None,
+                  with_mesh_security=False):
+    """The proxies listed at path (an _overview) that have exactly `name` and `labels`, summarised and sorted by mesh
+    and name; with leader_metric_url the CP's `leader` gauge, with with_mesh_security each mesh's mTLS."""
     result = []
-    for item in items:
-        if p.get("name") and item.get("name") != p["name"]:
+    for item in client.list(path, list(params)):
+        if name and item.get("name") != name:
             continue
-        if any((item.get("labels") or {}).get(key) != value for key, value in labels.items()):
+        if any((item.get("labels") or {}).get(key) != value for key, value in (labels or {}).items()):
             continue
         result.append(summarise(item) if kind == "Dataplane" else summarise_zone_proxy(kind, item))
     result.sort(key=lambda d: (d["mesh"] or "", d["name"] or ""))
-    out = {"changed": False, "dataplanes": result}
-    if p.get("leader_metric_url"):
-        out["leader"] = leader_metric(p["leader_metric_url"], kmod.client.timeout)
-    if p.get("mesh_security"):
-        out["meshes"] = mesh_security(kmod.client)
-    return out
-
-
-def zone_overview(client, leader_metric_url=None, with_mesh_security=False):
-    """What dataplane_info returns without a filter (kind Dataplane): every Dataplane of the control plane with its
-    state, sorted by mesh and name; with leader_metric_url its `leader` gauge, with with_mesh_security each mesh's
-    mTLS. The dataplanes module reads it after its changes (option overview) for deploy_mesh's summary."""
-    dataplanes = sorted((summarise(item) for item in client.list("/dataplanes/_overview")),
-                        key=lambda d: (d["mesh"] or "", d["name"] or ""))
-    out = {"dataplanes": dataplanes}
+    out = {"dataplanes": result}
     if leader_metric_url:
         out["leader"] = leader_metric(leader_metric_url, client.timeout)
     if with_mesh_security:
         out["meshes"] = mesh_security(client)
     return out
+
+
+def zone_overview(client, leader_metric_url=None, with_mesh_security=False):
+    """What dataplane_info returns without a filter (kind Dataplane): every Dataplane of the control plane with its
+    state; the dataplanes module reads it after its changes (option overview) for deploy_mesh's summary."""
+    return read_overview(client, "/dataplanes/_overview", leader_metric_url=leader_metric_url,
+                         with_mesh_security=with_mesh_security)
 
 
 def mesh_security(client):
