@@ -156,7 +156,7 @@ def render(specs: dict[str, dict]) -> str:
     roles = [r for r in ROLE_ORDER if r in specs] + sorted(set(specs) - set(ROLE_ORDER))
     for role in roles:
         for ep, spec in specs[role].items():
-            heading = "%s (``%s``)" % (role, "tasks_from: %s.yml" % ep if ep != "main" else "main")
+            heading = "%s (``%s``)" % (role, "tasks_from: %s" % ep if ep != "main" else "main")
             out += [".. _%s.variables.%s%s:" % (LABEL, role, "" if ep == "main" else "." + ep), "",
                     heading, "-" * len(heading), ""]
             out.append(plain(spec.get("short_description", "")) + ". Role page: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -17,7 +18,7 @@ from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, a
 
 
 def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", tasks_from="preflight", playbook=None,
-                  extra=None, check=False, show=None):
+                  extra=None, check=False, show=None, options=()):
     """Run a role's entry point on every host (or a playbook of the collection); (rc, the failures' messages,
     or the whole output when nothing failed). show: variables printed after the entry point (one JSON line each)."""
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
@@ -35,6 +36,7 @@ def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", task
         cmd += ["-e", json.dumps(extra)]
     if check:
         cmd.append("--check")
+    cmd += list(options)
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     messages = [json.loads(line.split("=> ", 1)[1]).get("msg", "") for line in proc.stdout.splitlines()
                 if line.startswith("fatal: [") and "=> {" in line]
@@ -252,3 +254,17 @@ def test_a_mesh_without_a_name_is_refused_naming_its_index(tmp_path, meshes, ind
                    "items without one, counted from 0: %s." % indexes), out[-3000:]
     rc, out = run_preflight(tmp_path, inventory, tasks_from="probe_request")  # the first play's request: no error there
     assert rc == 0, out[-3000:]
+
+
+def test_deploy_mesh_validates_each_entry_point_it_runs_before_anything_changes(tmp_path):
+    """deploy_mesh calls each role entry point by its argument_specs name (tasks_from: preflight, not preflight.yml,
+    which Ansible would run without validating): a setting of the wrong type is refused in the first play, naming it,
+    before the checks that assume its type and before any change."""
+    # The first play reads the host (read-only, --check): this interpreter, which has what the module needs.
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={"control_plane_meshes": "default", "install_source": "present",
+                                                           "ansible_python_interpreter": sys.executable})}}
+    rc, out = run_preflight(tmp_path, inventory, playbook="kuma.universal.deploy_mesh", check=True,
+                            options=["--tags", "kuma_preflight"])
+    assert rc != 0
+    assert out == ("Validation of arguments failed:\nElements value for option 'control_plane_meshes' is of type str and "
+                   "we were unable to convert to dict: dictionary requested, could not parse JSON or key=value"), out[-3000:]

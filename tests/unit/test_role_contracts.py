@@ -5,8 +5,14 @@
 (a) a role keeps its insides: no `_`-prefixed variable defined in one role (a key of its vars,
     defaults, set_fact or task vars, a register, a loop_var) is referenced in another role, in
     playbooks/ or in a filter plugin (task files, templates, filters: Jinja names and Python strings);
-(b) every role entry point the playbooks use (include_role / import_role, with or without
-    tasks_from) has an entry in that role's meta/argument_specs.yml;
+(b) every role entry point the playbooks and molecule scenarios use (include_role / import_role, with or
+    without tasks_from) has an entry in that role's meta/argument_specs.yml, named exactly as tasks_from
+    gives it: Ansible looks the entry up by the tasks_from string, so `tasks_from: preflight.yml` would
+    run the tasks without validating their arguments against the `preflight` entry;
+(d) an entry point lists every setting of its role it reads (its tasks, and the role's vars, defaults and
+    templates they use, followed through), so that the validation Ansible runs for it covers them; and a
+    role call the playbooks make with rolespec_validate: false comes after a validated call of the same
+    role, in the same playbook, under every tag it runs under, whose entry lists the same settings;
 (c) no program in YAML: no `python -c` / `python3 -c` in roles/ or playbooks/, no Jinja statement
     block (`{% ... %}`) in their YAML files (templates/*.j2 are file templates, not programs), and no
     `{{ ... }}` expression longer than MAX_EXPRESSION_LINES lines.
@@ -107,16 +113,105 @@ def _role_calls(node):
 
 
 def undeclared_entry_points(root):
-    """(playbook, role, entry point) of every role call without an argument_specs entry."""
+    """(file, role, tasks_from) of every call of a collection role whose tasks_from is not an argument_specs entry."""
     found = []
-    for path in _files(root, ["playbooks/**/*.yml", "playbooks/**/*.yaml"]):
+    for path in _files(root, ["playbooks/**/*.yml", "playbooks/**/*.yaml", "molecule/**/*.yml"]):
         for role, tasks_from in _role_calls(yaml.safe_load(_read(path))):
-            short = role[len(COLLECTION):] if role.startswith(COLLECTION) else role
-            entry = os.path.splitext(os.path.basename(tasks_from))[0]
-            specs_path = os.path.join(root, "roles", short, "meta", "argument_specs.yml")
+            if not role.startswith(COLLECTION):
+                continue
+            specs_path = os.path.join(root, "roles", role[len(COLLECTION):], "meta", "argument_specs.yml")
             specs = yaml.safe_load(_read(specs_path)).get("argument_specs", {}) if os.path.exists(specs_path) else {}
-            if entry not in specs:
-                found.append((os.path.relpath(path, root), role, entry))
+            if tasks_from not in specs:
+                found.append((os.path.relpath(path, root), role, tasks_from))
+    return found
+
+
+def _role_call_details(node, tags=()):
+    """(role, tasks_from, validated, tags) of every include_role / import_role, in document order; the tags are the
+    call's own and those of the blocks and plays around it."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _role_call_details(item, tags)
+    elif isinstance(node, dict):
+        own = node.get("tags", [])
+        here = tuple(tags) + tuple([own] if isinstance(own, str) else own)
+        for key, value in node.items():
+            if key.split(".")[-1] in ("include_role", "import_role") and isinstance(value, dict):
+                yield (str(value.get("name", "")), str(value.get("tasks_from") or "main"),
+                       value.get("rolespec_validate", True) is not False, set(here))
+            elif key != "tags":
+                yield from _role_call_details(value, here)
+
+
+def _specs(root, role):
+    path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
+    return yaml.safe_load(_read(path)).get("argument_specs", {}) if os.path.exists(path) else {}
+
+
+def unvalidated_calls(root):
+    """(playbook, role, tasks_from) of every call with rolespec_validate: false that no earlier validated call of the
+    same role covers (listing the same settings, and running under every tag this call runs under)."""
+    found = []
+    for path in _files(root, ["playbooks/**/*.yml"]):
+        done = []
+        for role, tasks_from, validated, tags in _role_call_details(yaml.safe_load(_read(path))):
+            specs = _specs(root, role[len(COLLECTION):]) if role.startswith(COLLECTION) else {}
+            options = set((specs.get(tasks_from) or {}).get("options") or {})
+            if validated:
+                done.append((role, options, tags))
+            elif not any(r == role and options <= o and (tags - {"always"}) <= t for r, o, t in done):
+                found.append((os.path.relpath(path, root), role, tasks_from))
+    return found
+
+
+WORD = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+TASK_FILE = re.compile(r"(?:import_tasks|include_tasks):\s*(?:\n\s+file:\s*)?['\"]?([\w./-]+\.ya?ml)")
+TEMPLATE_FILE = re.compile(r"(?:src:\s*|lookup\(['\"](?:ansible\.builtin\.)?template['\"],\s*['\"])([\w./-]+\.j2)")
+
+
+def _code(text):
+    """A YAML or template file without its comment lines."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "{#")))
+
+
+def entry_point_reads(root, role, entry):
+    """The settings of the role (its main entry point's options) that the entry point's tasks read: their words,
+    and those of every task file, template, var and default they name, followed through."""
+    role_dir = os.path.join(root, "roles", role)
+    defined = {}
+    for sub in ("vars", "defaults"):
+        path = os.path.join(role_dir, sub, "main.yml")
+        if os.path.exists(path):
+            for name, value in (yaml.safe_load(_read(path)) or {}).items():
+                defined[name] = defined.get(name, "") + " " + yaml.safe_dump(value)
+    options = set((_specs(root, role).get("main") or {}).get("options") or {})
+    files, words, seen_files = [os.path.join(role_dir, "tasks", entry + ".yml")], set(), set()
+    while files:
+        path = files.pop()
+        if path in seen_files or not os.path.exists(path):
+            continue
+        seen_files.add(path)
+        text = _code(_read(path))
+        words |= set(WORD.findall(text))
+        files += [os.path.join(role_dir, "tasks", f) for f in TASK_FILE.findall(text)]
+        files += [os.path.join(role_dir, "templates", f) for f in TEMPLATE_FILE.findall(text)]
+    todo = [w for w in words if w in defined]
+    while todo:
+        for word in WORD.findall(defined[todo.pop()]):
+            if word in defined and word not in words:
+                todo.append(word)
+            words.add(word)
+    return words & options
+
+
+def unlisted_settings(root):
+    """(role, entry point, setting) of every setting of its role an entry point reads but does not list."""
+    found = []
+    for role_dir in sorted(glob.glob(os.path.join(root, "roles", "*", ""))):
+        role = os.path.basename(os.path.dirname(role_dir))
+        for entry, spec in _specs(root, role).items():
+            listed = set((spec or {}).get("options") or {})
+            found += [(role, entry, name) for name in sorted(entry_point_reads(root, role, entry) - listed)]
     return found
 
 
@@ -148,12 +243,27 @@ def test_no_program_in_yaml():
     assert programs_in_yaml(ROOT) == []
 
 
+def test_every_entry_point_lists_the_settings_it_reads():
+    assert unlisted_settings(ROOT) == []
+    # The summary lists only what it reads; the scan sees that (and the preflight's read of the store type).
+    assert entry_point_reads(ROOT, "control_plane", "summary") == {
+        "control_plane_group", "control_plane_diagnostics_port", "control_plane_summary_snapshot"}
+    assert "control_plane_store_type" in entry_point_reads(ROOT, "control_plane", "preflight")
+
+
+def test_a_call_without_validation_comes_after_one_that_validated_the_same_settings():
+    assert unvalidated_calls(ROOT) == []
+    calls = [c for p in _files(ROOT, ["playbooks/deploy_mesh.yml"])
+             for c in _role_call_details(yaml.safe_load(_read(p)))]
+    assert ("kuma.universal.control_plane", "main", False, {"kuma_control_plane"}) in calls
+
+
 def test_the_scan_sees_the_roles_and_playbooks():
     owned = role_privates(ROOT)
     assert {"install", "control_plane", "sidecar", "rotate"} <= set(owned)
     assert "_control_plane_first" in owned["control_plane"] and "_rotate_keys" in owned["rotate"]
     calls = {(r, t) for p in _files(ROOT, ["playbooks/*.yml"]) for r, t in _role_calls(yaml.safe_load(_read(p)))}
-    assert ("kuma.universal.install", "versions.yml") in calls and ("kuma.universal.rotate", "reissue.yml") in calls
+    assert ("kuma.universal.install", "versions") in calls and ("kuma.universal.rotate", "reissue") in calls
 
 
 # -- and each checker can fail -------------------------------------------------------------------
@@ -194,8 +304,43 @@ def test_undeclared_entry_point_found(tree):
     assert undeclared_entry_points(tree) == []
     _write(tree, "playbooks/other.yml", ("---\n- name: P\n  hosts: all\n  tasks:\n    - name: B\n      block:\n"
                                          "        - name: R\n          ansible.builtin.import_role:\n"
-                                         "            name: kuma.universal.a\n            tasks_from: check.yml\n"))
+                                         "            name: kuma.universal.a\n            tasks_from: check\n"))
     assert undeclared_entry_points(tree) == [("playbooks/other.yml", "kuma.universal.a", "check")]
+
+
+def test_entry_point_called_by_file_name_found(tree):
+    # The file name of a declared entry point: Ansible would run its tasks without validating their arguments.
+    _write(tree, "molecule/s/converge.yml", ("---\n- name: P\n  hosts: all\n  tasks:\n    - name: R\n"
+                                             "      ansible.builtin.include_role:\n        name: kuma.universal.a\n"
+                                             "        tasks_from: main.yml\n"))
+    assert undeclared_entry_points(tree) == [("molecule/s/converge.yml", "kuma.universal.a", "main.yml")]
+
+
+def test_unlisted_setting_found(tree):
+    _write(tree, "roles/a/defaults/main.yml", "---\na_port: 1\na_url: http://x:{{ a_port }}\n")
+    _write(tree, "roles/a/vars/main.yml", "---\n_a_secret: 1\n_a_address: '{{ a_url }}/'\n")
+    _write(tree, "roles/a/meta/argument_specs.yml", ("---\nargument_specs:\n  main:\n    options:\n"
+                                                    "      a_port: {type: int}\n      a_url: {type: str}\n"
+                                                    "  show:\n    options:\n      a_url: {type: str}\n"))
+    _write(tree, "roles/a/tasks/show.yml", ("---\n# a_port is named in a comment only\n- name: S\n"
+                                            "  ansible.builtin.import_tasks: inner.yml\n"))
+    _write(tree, "roles/a/tasks/inner.yml", "---\n- name: I\n  ansible.builtin.debug:\n    msg: '{{ _a_address }}'\n")
+    assert entry_point_reads(tree, "a", "show") == {"a_url", "a_port"}
+    assert unlisted_settings(tree) == [("a", "show", "a_port")]
+
+
+def test_unvalidated_call_found(tree):
+    assert unvalidated_calls(tree) == []
+    _write(tree, "playbooks/site.yml", ("---\n- name: P\n  hosts: all\n  tasks:\n"
+                                        "    - name: R\n      ansible.builtin.include_role:\n        name: kuma.universal.a\n"
+                                        "      tags: [x]\n"
+                                        "    - name: S\n      ansible.builtin.include_role:\n        name: kuma.universal.a\n"
+                                        "        rolespec_validate: false\n      tags: [x]\n"
+                                        "- name: Q\n  hosts: all\n  tags: [y]\n  tasks:\n"
+                                        "    - name: T\n      ansible.builtin.import_role:\n        name: kuma.universal.a\n"
+                                        "        rolespec_validate: false\n"))
+    # S runs under x after R validated under x; T runs under y, which R does not run under.
+    assert unvalidated_calls(tree) == [("playbooks/site.yml", "kuma.universal.a", "main")]
 
 
 def test_programs_found(tree):
