@@ -13,14 +13,16 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from ansible_collections.kuma.universal.tests.unit.test_playbooks import ROOT, ansible_playbook, collections_path
 
 
 def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", tasks_from="preflight", playbook=None,
-                  extra=None, check=False, show=None, options=()):
+                  extra=None, check=False, show=None, options=(), full=False):
     """Run a role's entry point on every host (or a playbook of the collection); (rc, the failures' messages,
-    or the whole output when nothing failed). show: variables printed after the entry point (one JSON line each)."""
+    or the whole output when nothing failed or full is true). show: variables printed after the entry point (one JSON
+    line each)."""
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     tasks = [{"name": "Preflight", "ansible.builtin.include_role": {"name": role, "tasks_from": tasks_from}}]
     for var in [show] if isinstance(show, str) else show or []:
@@ -40,9 +42,14 @@ def run_preflight(tmp_path, inventory, role="kuma.universal.control_plane", task
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     messages = [json.loads(line.split("=> ", 1)[1]).get("msg", "") for line in proc.stdout.splitlines()
                 if line.startswith("fatal: [") and "=> {" in line]
-    if not messages:
+    if full or not messages:
         return proc.returncode, proc.stdout + proc.stderr
     return proc.returncode, "\n".join(messages)
+
+
+# The kuma role's default release (what a host without kuma_version runs).
+with open(os.path.join(ROOT, "roles", "kuma", "defaults", "main.yml"), encoding="utf-8") as _defaults:
+    KUMA_VERSION = str(yaml.safe_load(_defaults)["kuma_version"])
 
 
 def hosts(**vars_by_host):
@@ -268,3 +275,43 @@ def test_deploy_mesh_validates_each_entry_point_it_runs_before_anything_changes(
     assert rc != 0
     assert out == ("Validation of arguments failed:\nElements value for option 'control_plane_meshes' is of type str and "
                    "we were unable to convert to dict: dictionary requested, could not parse JSON or key=value"), out[-3000:]
+
+
+@pytest.mark.parametrize("settings,refused", [({"install_source": "url"}, True), ({"install_source": "present"}, False)])
+def test_the_install_settings_are_refused_naming_them_and_pass_silently(tmp_path, settings, refused):
+    """The version check's install settings (install role, entry point versions): a url source without its sha256 is
+    refused with the settings named and their values; settings that pass leave the check skipped."""
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp=dict(settings, ansible_python_interpreter=sys.executable))}}
+    rc, out = run_preflight(tmp_path, inventory, role="kuma.universal.install", tasks_from="versions", check=True)
+    if refused:
+        assert rc != 0
+        assert out == ('install_source must be url (with install_sha256: the 64 hex digits of the archive), archive (with '
+                       'install_archive: a path on the controller) or present, kuma_version a Kuma version such as 2.14.3, '
+                       'and install_components with install_extra_components the binaries this host gets, at least one '
+                       'of kuma-cp, kuma-dp, envoy and kumactl; got install_source=url, kuma_version=%s, '
+                       'install_components=["kuma-cp", "kumactl"], install_extra_components=[] on cp.'
+                       % KUMA_VERSION), out[-3000:]
+    else:
+        assert rc == 0, out[-3000:]
+        assert "skipping: [cp]" in out.split("Check the install settings", 1)[1].split("TASK", 1)[0], out[-3000:]
+
+
+def test_proxies_without_a_control_plane_to_connect_to_are_refused_naming_it(tmp_path):
+    """The sidecar role's preflight, before it reads the host: no DP server URL nor CA (no control_plane role ran, none
+    given) is refused naming the control plane host to run it on."""
+    sidecar = {"service": "web", "inbound": [{"port": 18080, "service_port": 8080}]}
+    inventory = {"kuma_control_plane": {"hosts": hosts(cp={})},
+                 "kuma_dataplanes": {"hosts": hosts(app={"kuma_sidecars": [sidecar], "sidecar_address": "10.0.0.5"})}}
+    rc, out = run_preflight(tmp_path, inventory, role="kuma.universal.sidecar", tasks_from="preflight")
+    assert rc != 0
+    assert out == ("No DP server URL or CA certificate: run kuma.universal.control_plane on cp earlier in the same "
+                   "playbook, or set sidecar_cp_url and sidecar_ca_cert."), out[-3000:]
+    # Given both, the check passes (skipped) and the preflight goes on to read the host (which has no systemd here:
+    # that read is what fails then).
+    inventory["kuma_dataplanes"]["hosts"]["app"].update(
+        sidecar_cp_url="https://cp:5678", sidecar_ca_cert="-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+        ansible_python_interpreter=sys.executable)
+    rc, out = run_preflight(tmp_path, inventory, role="kuma.universal.sidecar", tasks_from="preflight", full=True)
+    assert "No DP server URL" not in out, out[-3000:]
+    assert "skipping: [app]" in out.split("Check what the proxies connect to", 1)[1].split("TASK", 1)[0], out[-3000:]
+    assert "fatal: [app]" in out.split("Read the proxies of this host", 1)[1].split("TASK", 1)[0], out[-3000:]
