@@ -49,10 +49,13 @@ def test_the_first_play_loads_the_filters_before_any_worker_is_forked():
             "init_plugin_loader()\n"
             "from ansible.template import Templar, trust_as_template\n"
             "from ansible.parsing.dataloader import DataLoader\n"
-            "Templar(loader=DataLoader(), variables={'groups': {}}).template(trust_as_template(%r))\n"
-            "print('\\n'.join(m for m in sys.modules if '.plugins.filter.' in m))\n" % first["hosts"])
+            "Templar(loader=DataLoader(), variables={'groups': {'kuma_control_plane': ['cp']}}).template(trust_as_template(%r))\n"
+            "print('\\n'.join(m for m in sys.modules if '.plugins.filter.' in m or '.plugins.test.' in m))\n"
+            % first["hosts"])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     ours = {m.rsplit(".", 1)[1] for m in loaded.split() if m.startswith("ansible_collections.kuma.universal.")}
     files = {f[:-3] for f in os.listdir(os.path.join(ROOT, "plugins", "filter")) if f.endswith(".py")}
     assert ours == files
+    # And Ansible's own test plugins (match, search...), which a worker would import on its first test.
+    assert any(m.startswith("ansible.plugins.test.core") for m in loaded.split()), loaded
