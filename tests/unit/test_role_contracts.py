@@ -320,8 +320,8 @@ def test_unlisted_setting_found(tree):
     _write(tree, "roles/a/defaults/main.yml", "---\na_port: 1\na_url: http://x:{{ a_port }}\n")
     _write(tree, "roles/a/vars/main.yml", "---\n_a_secret: 1\n_a_address: '{{ a_url }}/'\n")
     _write(tree, "roles/a/meta/argument_specs.yml", ("---\nargument_specs:\n  main:\n    options:\n"
-                                                    "      a_port: {type: int}\n      a_url: {type: str}\n"
-                                                    "  show:\n    options:\n      a_url: {type: str}\n"))
+                                                     "      a_port: {type: int}\n      a_url: {type: str}\n"
+                                                     "  show:\n    options:\n      a_url: {type: str}\n"))
     _write(tree, "roles/a/tasks/show.yml", ("---\n# a_port is named in a comment only\n- name: S\n"
                                             "  ansible.builtin.import_tasks: inner.yml\n"))
     _write(tree, "roles/a/tasks/inner.yml", "---\n- name: I\n  ansible.builtin.debug:\n    msg: '{{ _a_address }}'\n")
