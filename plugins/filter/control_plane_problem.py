@@ -45,13 +45,14 @@ def _checks(s, hostvars):
 
     def ha():
         return len(s["peers"]) > 1
+
     yield (lambda: s["store_type"] in ("memory", "postgres"),
            lambda: "%s: control_plane_store_type is not set (%s). Choose it in the inventory: postgres (production; "
                    "control_plane_postgres_host and control_plane_postgres_password) or memory (a demo or a test: a "
                    "kuma-cp restart loses every entity and the token signing keys)."
                    % (host, json.dumps(str(s["store_type"] if s["store_type"] is not None else ""))))
-    yield (lambda: ((s["store_type"] != "postgres" or (len(s["postgres_host"]) > 0 and len(s["postgres_password"]) > 0))
-                    and (len(s["tls_cert_src"]) > 0) == (len(s["tls_key_src"]) > 0)
+    yield (lambda: ((s["store_type"] != "postgres" or (bool(s["postgres_host"]) and bool(s["postgres_password"])))
+                    and bool(s["tls_cert_src"]) == bool(s["tls_key_src"])
                     and s["service_mgr"] == "systemd"),
            lambda: "control_plane_store_type must be memory or postgres (postgres needs control_plane_postgres_host and "
                    "control_plane_postgres_password); the TLS cert and key come together; the host must run systemd.")

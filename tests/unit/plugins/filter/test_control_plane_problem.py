@@ -57,6 +57,8 @@ def test_settings_that_pass():
 @pytest.mark.parametrize("changes, message", [
     ({"store_type": ""}, 'cp: control_plane_store_type is not set (""). Choose it in the inventory'),
     ({"store_type": "postgres"}, "control_plane_store_type must be memory or postgres (postgres needs"),
+    ({"store_type": "postgres", "postgres_host": "db", "postgres_password": None},
+     "control_plane_store_type must be memory or postgres (postgres needs"),
     ({"tls_cert_src": "c.pem"}, "the TLS cert and key come together"),
     ({"service_mgr": "sysvinit"}, "the host must run systemd"),
     ({"env_problems": ["postgres_password has a line break"]},
