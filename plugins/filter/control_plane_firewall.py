@@ -10,6 +10,8 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.kuma.universal.plugins.filter.zone_hosts import zone_hosts, zone_of
+
 _SOURCE_LISTS = ("api", "monitoring", "dataplanes", "zones")
 
 
@@ -78,17 +80,11 @@ def control_plane_firewall(hostvars, host, mode, zone, peers, control_planes, da
                 found.append(address)
         return found
 
-    def zone_of(other):
-        try:
-            return str(hostvars[other].get("kuma_zone") or "")
-        except KeyError:
-            return ""
-
     if mode == "global":
         dataplanes = []
-        zone_cps = from_inventory([h for h in control_planes if zone_of(h)], "zone CP")
+        zone_cps = from_inventory([h for h in control_planes if zone_of(hostvars, h)], "zone CP")
     else:
-        dataplanes = from_inventory([h for h in dataplane_hosts if mode != "zone" or zone_of(h) == str(zone)],
+        dataplanes = from_inventory(zone_hosts(dataplane_hosts, hostvars, str(zone)) if mode == "zone" else dataplane_hosts,
                                     "data-plane host")
         zone_cps = []
     others = from_inventory([p for p in peers if p != host], "control plane of this store")

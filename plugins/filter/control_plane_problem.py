@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kuma.universal.plugins.filter.mesh_policies_for import mesh_policies_for
+from ansible_collections.kuma.universal.plugins.filter.zone_hosts import zone_of
 
 ZONE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MODES = ("standalone", "global", "zone")
@@ -71,7 +72,7 @@ def _checks(s, hostvars):
     # zone was forgotten (named before the memory store's check, which would blame the store).
 
     def zoned():
-        return any("kuma_zone" in hostvars[h] and hostvars[h]["kuma_zone"] != "" for h in s["group_hosts"])
+        return any(zone_of(hostvars, h) for h in s["group_hosts"])
 
     yield (lambda: s["mode"] != "standalone" or (not s["global_hosts"] and not zoned()),
            lambda: "%s has no kuma_zone, but the inventory is multizone (%s): set kuma_zone (role kuma.universal.kuma) "
@@ -109,9 +110,10 @@ def _checks(s, hostvars):
                    "the inventory group %s; the global has no kuma_zone; with a global in the inventory, every host of "
                    "%s needs its kuma_zone." % (host, s["mode"], s["zone"], s["global_group"], s["group"]))
     # Every mesh the role manages is named (the first play's read of the CP lists them by name).
-    yield (lambda: not _unnamed(s["meshes"]),
+    unnamed = _unnamed(s["meshes"])
+    yield (lambda: not unnamed,
            lambda: "control_plane_meshes: every item needs a name, a string (the Mesh's name, for example default); "
-                   "items without one, counted from 0: %s." % ", ".join(str(i) for i in _unnamed(s["meshes"])))
+                   "items without one, counted from 0: %s." % ", ".join(str(i) for i in unnamed))
     # Kuma 3 carries a mesh's mtls by a MeshIdentity (and MeshTLS): a backend it cannot carry is refused by
     # mesh_policies_for itself, naming control_plane_meshes[i].mtls.
     yield (lambda: len(mesh_policies_for(s["meshes"], s["kuma_version"], s["mesh_hostnames"])["meshes"])

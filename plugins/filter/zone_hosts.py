@@ -10,6 +10,14 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 
+def zone_of(hostvars, host):
+    """A host's zone: its kuma_zone, empty when unset, null or the host is unknown."""
+    try:
+        return str(hostvars[host].get("kuma_zone") or "")
+    except KeyError:
+        return ""
+
+
 def zone_hosts(hosts, hostvars, zone=""):
     """The filter: see plugins/filter/zone_hosts.yml."""
     if isinstance(hosts, (str, Mapping)) or not hasattr(hosts, "__iter__"):
@@ -17,11 +25,7 @@ def zone_hosts(hosts, hostvars, zone=""):
                                  % type(hosts).__name__)
     if not isinstance(zone, str):
         raise AnsibleFilterError("zone_hosts: the zone must be a string (a kuma_zone, or empty), got %r" % (zone,))
-    found = []
-    for host in hosts:
-        if (hostvars[host].get("kuma_zone") or "") == zone:
-            found.append(host)
-    return found
+    return [host for host in hosts if zone_of(hostvars, host) == zone]
 
 
 class FilterModule:

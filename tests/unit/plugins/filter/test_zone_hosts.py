@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kuma.universal.plugins.filter.zone_hosts import FilterModule, zone_hosts
+from ansible_collections.kuma.universal.plugins.filter.zone_hosts import FilterModule, zone_hosts, zone_of
 
 HOSTVARS = {"cp-eu-1": {"kuma_zone": "eu"}, "cp-us": {"kuma_zone": "us"}, "cp-eu-2": {"kuma_zone": "eu"},
             "cp": {}, "cp-empty": {"kuma_zone": ""}, "cp-none": {"kuma_zone": None}}
@@ -36,3 +36,9 @@ def test_no_zone_is_the_hosts_without_one():
 def test_bad_input_is_named(hosts, zone, message):
     with pytest.raises(AnsibleFilterError, match=message):
         zone_hosts(hosts, HOSTVARS, zone)
+
+
+def test_a_hosts_zone():
+    # What zone_hosts and the firewall and preflight filters compare: empty when unset, null or unknown.
+    assert [zone_of(HOSTVARS, h) for h in ("cp-eu-1", "cp", "cp-empty", "cp-none", "not-in-inventory")] == [
+        "eu", "", "", "", ""]
